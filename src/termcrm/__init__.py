@@ -1,0 +1,3 @@
+"""termcrm: a keyboard-first CRM for the terminal."""
+
+__version__ = "0.1.0"

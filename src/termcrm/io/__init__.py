@@ -1,0 +1,1 @@
+"""Input and output formats: CSV, vCard, iCalendar, quote templates and the renderers."""

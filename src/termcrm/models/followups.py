@@ -1,0 +1,40 @@
+"""Follow-ups: tasks with a due time, recurrence and an assignee."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from termcrm.models.base import ts_column, utcnow, version_column
+
+_followup_version = version_column()
+
+
+class Followup(SQLModel, table=True):
+    """Something promised: due at a time (or on a day, when ``due_has_time`` is false)."""
+
+    __table_args__ = (sa.Index("ix_followup_open_due", "status", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str
+    notes: str | None = None
+    due_at: datetime = Field(sa_column=ts_column("due_at", nullable=False))
+    due_has_time: bool = False
+    contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True, ondelete="SET NULL")
+    company_id: int | None = Field(default=None, foreign_key="company.id", index=True, ondelete="SET NULL")
+    deal_id: int | None = Field(default=None, foreign_key="deal.id", index=True, ondelete="SET NULL")
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id", index=True, ondelete="SET NULL")
+    assignee_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    priority: str = "normal"
+    recurrence: str | None = None
+    status: str = "open"
+    done_at: datetime | None = Field(default=None, sa_column=ts_column("done_at"))
+    reminded_at: datetime | None = Field(default=None, sa_column=ts_column("reminded_at"))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=ts_column("created_at", nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=ts_column("updated_at", nullable=False))
+    archived_at: datetime | None = Field(default=None, sa_column=ts_column("archived_at"))
+    version: int | None = Field(default=None, sa_column=_followup_version)
+
+    __mapper_args__ = {"version_id_col": _followup_version}

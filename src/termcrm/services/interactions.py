@@ -1,0 +1,192 @@
+"""Interactions: the timeline of calls, emails, meetings, notes, messages, visits and events."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from termcrm.errors import Invalid
+from termcrm.models import Company, Contact, Interaction, utcnow
+from termcrm.services import history, refs
+from termcrm.services.common import check_choice, jsonable
+from termcrm.services.filters import FieldSpec, FilterContext, compile_words, order_by
+from termcrm.vocab import INTERACTION_KINDS
+
+
+def _direction(value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    lowered = value.strip().lower()
+    aliases = {"in": "in", "inbound": "in", "incoming": "in", "out": "out", "outbound": "out", "outgoing": "out"}
+    if lowered not in aliases:
+        raise Invalid(f"direction {value!r} is not in or out")
+    return aliases[lowered]
+
+
+def log_interaction(
+    session: Session,
+    *,
+    kind: str,
+    summary: str,
+    contact: Contact | None = None,
+    company: Company | None = None,
+    deal_id: int | None = None,
+    occurred_at: datetime | None = None,
+    body: str | None = None,
+    channel: str | None = None,
+    direction: str | None = None,
+    outcome: str | None = None,
+    user: str | None = None,
+) -> Interaction:
+    """Record an interaction; the contact's ``last_contacted_at`` follows its latest one."""
+    if contact is None and company is None and deal_id is None:
+        raise Invalid("an interaction needs a contact, a company or a deal")
+    if not summary.strip():
+        raise Invalid("an interaction needs a summary")
+    kind_value = check_choice(kind, INTERACTION_KINDS, "kind")
+    when = occurred_at or utcnow()
+    company_id = company.id if company else (contact.company_id if contact else None)
+    user_id = refs.user(session, user, create=True).id if user else history.acting_user_id(session)
+    interaction = Interaction(
+        kind=kind_value,
+        summary=summary.strip(),
+        body=body.strip() if body and body.strip() else None,
+        channel=channel.strip() if channel else None,
+        direction=_direction(direction),
+        outcome=outcome.strip() if outcome else None,
+        occurred_at=when,
+        contact_id=contact.id if contact else None,
+        company_id=company_id,
+        deal_id=deal_id,
+        user_id=user_id,
+    )
+    session.add(interaction)
+    if contact is not None and (contact.last_contacted_at is None or contact.last_contacted_at < when):
+        contact.last_contacted_at = when
+        session.add(contact)
+    session.flush()
+    who = contact.display_name if contact else (company.name if company else f"deal #{deal_id}")
+    history.set_summary(session, f"log {kind_value} with {who}: {interaction.summary}")
+    return interaction
+
+
+def _user_build(op: str, value: str) -> Any:
+    from termcrm.models import User
+
+    if op not in (":", "!="):
+        raise Invalid("user takes : or != only")
+    cond = Interaction.user_id.in_(select(User.id).where(User.name_key == value.lower()))  # type: ignore[union-attr]
+    return cond if op == ":" else sa.not_(cond)
+
+
+def filter_context(session: Session, now: datetime | None = None) -> FilterContext:
+    """The fields ``activity list`` filters and sorts by."""
+    dialect = session.info.get("dialect") or session.get_bind().dialect.name
+
+    def text(word: str) -> Any:
+        from termcrm.services.search import match_clause
+
+        return match_clause("interaction", Interaction.id, word, dialect)
+
+    return FilterContext(
+        fields={
+            "id": FieldSpec(Interaction.id, "int"),
+            "kind": FieldSpec(Interaction.kind, "choice", choices=INTERACTION_KINDS),
+            "channel": FieldSpec(Interaction.channel),
+            "direction": FieldSpec(Interaction.direction, "choice", choices=("in", "out")),
+            "outcome": FieldSpec(Interaction.outcome),
+            "summary": FieldSpec(Interaction.summary),
+            "body": FieldSpec(Interaction.body),
+            "contact_id": FieldSpec(Interaction.contact_id, "int"),
+            "company_id": FieldSpec(Interaction.company_id, "int"),
+            "deal_id": FieldSpec(Interaction.deal_id, "int"),
+            "user": FieldSpec(None, "custom", build=_user_build, sortable=False),
+            "at": FieldSpec(Interaction.occurred_at, "datetime"),
+        },
+        text=text,
+        now=now,
+        aliases={"occurred": "at", "occurred_at": "at", "date": "at", "contact": "contact_id", "company": "company_id"},
+    )
+
+
+def list_interactions(
+    session: Session,
+    words: Sequence[str] = (),
+    *,
+    contact_id: int | None = None,
+    company_id: int | None = None,
+    deal_id: int | None = None,
+    sort: str | None = None,
+    limit: int | None = None,
+    now: datetime | None = None,
+) -> list[Interaction]:
+    """Interactions, newest first unless sorted otherwise."""
+    ctx = filter_context(session, now)
+    stmt = select(Interaction).where(Interaction.archived_at.is_(None))  # type: ignore[union-attr]
+    if contact_id is not None:
+        stmt = stmt.where(Interaction.contact_id == contact_id)
+    if company_id is not None:
+        stmt = stmt.where(Interaction.company_id == company_id)
+    if deal_id is not None:
+        stmt = stmt.where(Interaction.deal_id == deal_id)
+    for cond in compile_words(words, ctx):
+        stmt = stmt.where(cond)
+    stmt = stmt.order_by(*order_by(sort, ctx, [Interaction.occurred_at.desc(), Interaction.id.desc()]))  # type: ignore[attr-defined,union-attr]
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(session.exec(stmt).all())
+
+
+def rows(session: Session, items: Sequence[Interaction]) -> list[dict[str, Any]]:
+    """JSON-ready dicts of interactions."""
+    users = refs.users_by_id(session)
+    contact_ids = {i.contact_id for i in items if i.contact_id}
+    names = (
+        dict(session.exec(select(Contact.id, Contact.display_name).where(Contact.id.in_(contact_ids))).all())  # type: ignore[union-attr]
+        if contact_ids
+        else {}
+    )
+    return [
+        {
+            "id": i.id,
+            "kind": i.kind,
+            "summary": i.summary,
+            "body": i.body,
+            "occurred_at": jsonable(i.occurred_at),
+            "contact_id": i.contact_id,
+            "contact": names.get(i.contact_id) if i.contact_id else None,
+            "company_id": i.company_id,
+            "deal_id": i.deal_id,
+            "channel": i.channel,
+            "direction": i.direction,
+            "outcome": i.outcome,
+            "user": users.get(i.user_id) if i.user_id else None,
+        }
+        for i in items
+    ]
+
+
+def refresh_last_contacted(session: Session, contact_id: int) -> None:
+    """Recompute a contact's ``last_contacted_at`` from its live interactions."""
+    contact = session.get(Contact, contact_id)
+    if contact is None:
+        return
+    latest = session.exec(
+        select(sa.func.max(Interaction.occurred_at)).where(
+            Interaction.contact_id == contact_id, Interaction.archived_at.is_(None)
+        )  # type: ignore[union-attr]
+    ).one()
+    if latest is not None and isinstance(latest, str):
+        latest = datetime.fromisoformat(latest)
+    if latest is not None and latest.tzinfo is None:
+        from datetime import UTC
+
+        latest = latest.replace(tzinfo=UTC)
+    if contact.last_contacted_at != latest:
+        contact.last_contacted_at = latest
+        session.add(contact)
+        session.flush()
