@@ -89,6 +89,7 @@ class CrmGroup(TyperGroup):
         if ctx.meta.get("termcrm_listing"):
             return click.Command(name=cmd_name, help=COMMANDS[cmd_name][1], short_help=COMMANDS[cmd_name][1])
         module = importlib.import_module(f"termcrm.cli.{COMMANDS[cmd_name][0]}")
+        module.app._add_completion = False  # completion is offered once, on the root command
         command = typer.main.get_command(module.app)
         command.name = cmd_name
         if not command.help:

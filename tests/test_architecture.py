@@ -1,0 +1,81 @@
+"""The rules of the house that can be checked mechanically."""
+
+from __future__ import annotations
+
+import pkgutil
+import subprocess
+import sys
+
+import pytest
+
+import termcrm
+
+CORE_PACKAGES = ("termcrm.models", "termcrm.services", "termcrm.io", "termcrm.demo")
+CORE_MODULES = ("termcrm.db", "termcrm.config", "termcrm.dates", "termcrm.money", "termcrm.errors", "termcrm.migrations")
+
+
+def _core_modules() -> list[str]:
+    names = list(CORE_MODULES)
+    for package in CORE_PACKAGES:
+        module = __import__(package, fromlist=["__path__"])
+        names.append(package)
+        for info in pkgutil.walk_packages(module.__path__, prefix=f"{package}."):
+            names.append(info.name)
+    return sorted(set(names))
+
+
+def _loaded_after(code: str) -> set[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", f"{code}\nimport sys\nprint(' '.join(sorted(sys.modules)))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return set(out.stdout.split())
+
+
+@pytest.mark.parametrize("module", _core_modules())
+def test_core_module_imports_neither_typer_nor_textual(module: str) -> None:
+    loaded = _loaded_after(f"import {module}")
+    assert "typer" not in loaded, f"{module} imports typer"
+    assert "textual" not in loaded, f"{module} imports textual"
+    assert not any(m.startswith("termcrm.cli") or m.startswith("termcrm.tui") for m in loaded), module
+
+
+def test_help_imports_no_sqlalchemy_and_no_textual() -> None:
+    loaded = _loaded_after(
+        "import sys\nsys.argv=['crm','--help']\nfrom termcrm.cli import main\ntry:\n    main()\nexcept SystemExit:\n    pass"
+    )
+    assert "sqlalchemy" not in loaded
+    assert "textual" not in loaded
+
+
+def test_noun_help_and_completion_import_no_sqlalchemy() -> None:
+    from termcrm.cli import COMMANDS, _available
+
+    for noun in [n for n in COMMANDS if _available(n)]:
+        loaded = _loaded_after(
+            "import sys\n"
+            f"sys.argv=['crm','{noun}','--help']\n"
+            "from termcrm.cli import main\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass"
+        )
+        assert "sqlalchemy" not in loaded, f"crm {noun} --help imports SQLAlchemy"
+        assert "textual" not in loaded, f"crm {noun} --help imports Textual"
+
+
+def test_one_shot_command_never_imports_textual(tmp_path) -> None:
+    db = tmp_path / "x.db"
+    loaded = _loaded_after(
+        "import sys\n"
+        f"sys.argv=['crm','--db','{db}','contact','list']\n"
+        "from termcrm.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass"
+    )
+    assert "sqlalchemy" in loaded
+    assert "textual" not in loaded
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    out = subprocess.run([sys.executable, "-m", "termcrm", "--version"], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == f"termcrm {termcrm.__version__}"
