@@ -11,6 +11,7 @@ document is an indexed delete rather than a scan.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -34,7 +35,7 @@ def _docs(session: Session, kind: str, ids: list[int]) -> list[tuple[int, str, s
     conn = session.connection()
     params = {"ids": ids}
     docs: list[tuple[int, str, str]] = []
-    expanding = sa.bindparam("ids", expanding=True)
+    expanding: Any = sa.bindparam("ids", expanding=True)
     if kind == "contact":
         rows = conn.execute(
             sa.text(
@@ -137,21 +138,41 @@ def _join(values: Iterable[Any], extra: list[str]) -> str:
 def reindex(session: Session, records: Iterable[tuple[str, int]]) -> None:
     """Refresh the index documents of the given (table, id) records; other tables are ignored."""
     by_kind: dict[str, set[int]] = {}
+    records = list(records)
     for table, rid in records:
         if table in KINDS:
             by_kind.setdefault(table, set()).add(rid)
+    # A contact's document holds its company's name and every record's holds its tags' names, so a
+    # renamed company or tag (including one an undo renames back) refreshes the records that show it.
+    tag_ids = sorted({rid for table, rid in records if table == "tag"})
+    company_ids = sorted({rid for table, rid in records if table == "company"})
+    conn = session.connection()
+    expanding: Any = sa.bindparam("ids", expanding=True)
+    for sql, kind, owner_ids in (
+        ("SELECT contact_id FROM contact_tag WHERE tag_id IN :ids", "contact", tag_ids),
+        ("SELECT company_id FROM company_tag WHERE tag_id IN :ids", "company", tag_ids),
+        ("SELECT article_id FROM kb_article_tag WHERE tag_id IN :ids", "kb_article", tag_ids),
+        ("SELECT id FROM contact WHERE company_id IN :ids", "contact", company_ids),
+    ):
+        for start in range(0, len(owner_ids), 5000):
+            rows = conn.execute(sa.text(sql).bindparams(expanding), {"ids": owner_ids[start : start + 5000]})
+            by_kind.setdefault(kind, set()).update(int(r[0]) for r in rows)
     for kind, ids in by_kind.items():
         write_docs(session, kind, sorted(ids))
 
 
-def write_docs(session: Session, kind: str, ids: list[int], *, fresh: bool = False) -> None:
-    """Replace the index documents of ``ids``; ``fresh`` skips the delete (new records)."""
+def write_docs(session: Session, kind: str, ids: list[int], *, fresh: bool = False) -> int:
+    """Replace the index documents of ``ids``; ``fresh`` skips the delete (new records).
+
+    Returns how many documents were written (archived records have none)."""
+    written = 0
     conn = session.connection()
     code = KINDS[kind]
     dialect = conn.dialect.name
     for start in range(0, len(ids), 5000):
         chunk = ids[start : start + 5000]
-        docs = _docs(session, kind, chunk)
+        docs = [(i, t, b + _extra_words(t, b, dialect)) for i, t, b in _docs(session, kind, chunk)]
+        written += len(docs)
         if dialect == "sqlite":
             if not fresh:
                 conn.execute(
@@ -180,6 +201,7 @@ def write_docs(session: Session, kind: str, ids: list[int], *, fresh: bool = Fal
                     sa.text("INSERT INTO search_doc(kind, ref_id, title, body) VALUES (:kind, :ref, :t, :b)"),
                     [{"kind": kind, "ref": i, "t": t, "b": b} for i, t, b in docs],
                 )
+    return written
 
 
 def rebuild(session: Session) -> int:
@@ -192,8 +214,7 @@ def rebuild(session: Session) -> int:
     total = 0
     for kind in KINDS:
         ids = [int(r[0]) for r in conn.exec_driver_sql(f"SELECT id FROM {kind}").all()]
-        write_docs(session, kind, ids, fresh=True)
-        total += len(ids)
+        total += write_docs(session, kind, ids, fresh=True)
     return total
 
 
@@ -211,8 +232,153 @@ class Hit:
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+"""Kana, CJK ideographs and Hangul: scripts written without spaces between words."""
+
+
 def _terms(query: str) -> list[str]:
     return _WORD.findall(query.lower())
+
+
+def _fold(word: str) -> str:
+    """``José`` -> ``jose``: lower case without diacritics."""
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _cjk_split(word: str) -> list[str]:
+    """A word cut before and after every CJK character: ``田中太郎`` -> 田, 中, 太, 郎."""
+    return [part for part in re.split(f"({_CJK.pattern})", word) if part]
+
+
+def _extra_words(title: str, body: str, dialect: str) -> str:
+    """Words appended to a document's body so that searches find it the way people type.
+
+    CJK text has no spaces, so its characters are also indexed one by one and a
+    query word such as ``太郎`` can match inside ``田中太郎``. PostgreSQL's
+    ``simple`` parser keeps ``ann@example.com`` as one token and keeps accents,
+    so there every word is also indexed folded (``jose``) and split (``ann``,
+    ``example``, ``com``); SQLite's tokenizer does both by itself.
+    """
+    extra: list[str] = []
+    for word in _terms(f"{title} {body}"):
+        if _CJK.search(word):
+            extra.extend(_cjk_split(word))
+        if dialect != "sqlite":
+            extra.append(_fold(word))
+    return " " + " ".join(extra) if extra else ""
+
+
+def _fts_query(terms: list[str]) -> str:
+    """An FTS5 query: every term as a prefix; CJK terms also as a phrase of their characters."""
+    parts = []
+    for t in terms:
+        if _CJK.search(t):
+            parts.append(f'("{t}"* OR "{" ".join(_cjk_split(t))}")')
+        else:
+            parts.append(f'"{t}"*')
+    return " ".join(parts)
+
+
+def _ts_query(terms: list[str]) -> str:
+    """A PostgreSQL tsquery: every (folded) term as a prefix; CJK terms also as a phrase."""
+    parts = []
+    for t in terms:
+        word = _fold(t)
+        if _CJK.search(word):
+            parts.append(f"({word}:* | {' <-> '.join(_cjk_split(word))})")
+        else:
+            parts.append(f"{word}:*")
+    return " & ".join(parts)
+
+
+KIND_WEIGHT = {"contact": 6, "company": 5, "deal": 4, "ticket": 3, "kb_article": 2, "interaction": 1}
+"""Among equally good hits, people and companies come first."""
+
+CANDIDATES = 200
+"""Matches scored per phase (title matches, then body matches).
+
+FTS5's bm25() ranks every match before LIMIT applies, which costs tens of
+milliseconds for a common name on 100,000 contacts; scoring a bounded set of
+candidates by how the title matches keeps a search within a few milliseconds.
+"""
+
+
+def _score(title: str, terms: list[str], in_title: bool, kind: str) -> float:
+    """Relevance: exact title, title starting with the query, title words starting with the terms, body."""
+    words = _terms(title.lower())
+    phrase = " ".join(terms)
+    joined = " ".join(words)
+    if in_title:
+        if joined == phrase:
+            score = 100.0
+        elif joined.startswith(phrase):
+            score = 80.0
+        elif words and all(any(w.startswith(t) for w in words) for t in terms):
+            score = 60.0 + 10.0 * sum(1 for t in terms if t in words) / len(terms)
+        else:
+            score = 50.0
+        score -= min(len(words), 10) * 0.5
+    else:
+        score = 20.0
+    return score + KIND_WEIGHT.get(kind, 0)
+
+
+def _snippet(body: str, terms: list[str], width: int = 60) -> str:
+    """A short extract of ``body`` around the first word that starts with a search term, marked with [ ]."""
+    lowered = body.lower()
+    for term in terms:
+        for match in re.finditer(r"\w+", lowered):
+            if match.group().startswith(term) or _fold(match.group()).startswith(_fold(term)):
+                start = max(0, match.start() - width // 2)
+                text = (
+                    body[start : match.start()]
+                    + "["
+                    + body[match.start() : match.end()]
+                    + "]"
+                    + body[match.end() : match.end() + width // 2]
+                )
+                return (
+                    ("…" if start else "")
+                    + " ".join(text.split())
+                    + ("…" if match.end() + width // 2 < len(body) else "")
+                )
+    return body[:width]
+
+
+def _sqlite_search(conn: sa.Connection, terms: list[str], wanted: set[str], limit: int) -> list[Hit]:
+    match = _fts_query(terms)
+    found: dict[int, tuple[float, str, int, str, bool]] = {}
+    candidates = max(CANDIDATES, limit * 4)
+    for in_title, expr in ((True, f"title : ({match})"), (False, match)):
+        rows = conn.execute(
+            sa.text("SELECT rowid, kind, ref_id, title FROM search_fts WHERE search_fts MATCH :q LIMIT :n"),
+            {"q": expr, "n": candidates},
+        ).all()
+        for rowid, kind, ref_id, title in rows:
+            if rowid in found or kind not in wanted:
+                continue
+            found[int(rowid)] = (
+                _score(str(title), terms, in_title, str(kind)),
+                str(kind),
+                int(ref_id),
+                str(title),
+                in_title,
+            )
+        if len(found) >= limit:
+            break
+    ranked = sorted(found.items(), key=lambda item: (-item[1][0], len(item[1][3]), -item[1][2]))[:limit]
+    snippets: dict[int, str] = {}
+    body_ids = [rowid for rowid, value in ranked if not value[4]]
+    if body_ids:
+        # snippet() would re-run the MATCH over every hit; reading 50 bodies by rowid is cheaper.
+        stmt = sa.text("SELECT rowid, body FROM search_fts WHERE rowid IN :ids").bindparams(
+            sa.bindparam("ids", expanding=True)
+        )
+        snippets = {int(r[0]): _snippet(str(r[1] or ""), terms) for r in conn.execute(stmt, {"ids": body_ids}).all()}
+    return [
+        Hit(kind, ref_id, title, snippets.get(rowid, ""), -score) for rowid, (score, kind, ref_id, title, _) in ranked
+    ]
 
 
 def search(session: Session, query: str, *, kinds: Iterable[str] | None = None, limit: int = 50) -> list[Hit]:
@@ -223,14 +389,8 @@ def search(session: Session, query: str, *, kinds: Iterable[str] | None = None, 
     wanted = list(kinds) if kinds else list(KINDS)
     conn = session.connection()
     if conn.dialect.name == "sqlite":
-        match = " ".join(f'"{t}"*' for t in terms)
-        stmt = sa.text(
-            "SELECT kind, ref_id, title, snippet(search_fts, 3, '[', ']', '…', 8), bm25(search_fts, 0, 0, 10.0, 1.0) "
-            "AS rank FROM search_fts WHERE search_fts MATCH :q AND kind IN :kinds ORDER BY rank LIMIT :limit"
-        ).bindparams(sa.bindparam("kinds", expanding=True))
-        rows = conn.execute(stmt, {"q": match, "kinds": wanted, "limit": limit}).all()
-        return [Hit(r[0], int(r[1]), r[2], r[3] or "", float(r[4])) for r in rows]
-    tsquery = " & ".join(t + ":*" for t in terms)
+        return _sqlite_search(conn, terms, set(wanted), limit)
+    tsquery = _ts_query(terms)
     stmt = sa.text(
         "SELECT kind, ref_id, title, body, ts_rank(tsv, q) * (CASE WHEN to_tsvector('simple', title) @@ q "
         "THEN 10 ELSE 1 END) AS rank FROM search_doc, to_tsquery('simple', :q) q "
@@ -246,10 +406,10 @@ def match_clause(kind: str, id_column: Any, text: str, dialect: str) -> Any:
     if not terms:
         return sa.true()
     if dialect == "sqlite":
-        query = " ".join(f'"{t}"*' for t in terms)
+        query = _fts_query(terms)
         sub = sa.text("SELECT ref_id FROM search_fts WHERE search_fts MATCH :fts_q AND kind = :fts_kind")
     else:
-        query = " & ".join(t + ":*" for t in terms)
+        query = _ts_query(terms)
         sub = sa.text("SELECT ref_id FROM search_doc WHERE kind = :fts_kind AND tsv @@ to_tsquery('simple', :fts_q)")
     # Each word gets its own parameter names so several bare words can be combined.
     suffix = str(abs(hash((kind, text))) % 10_000_000)

@@ -271,7 +271,7 @@ def _create_search_index() -> None:
         op.execute(
             "CREATE VIRTUAL TABLE search_fts USING fts5("
             "kind UNINDEXED, ref_id UNINDEXED, title, body, "
-            "tokenize = 'unicode61 remove_diacritics 2')"
+            "tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')"
         )
     else:
         op.execute(
