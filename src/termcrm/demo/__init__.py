@@ -127,6 +127,38 @@ def _demo_now() -> datetime:
     return utcnow().replace(second=0, microsecond=0)
 
 
+def _sqlite_value(value: object) -> object:
+    """A Python value as SQLAlchemy stores it in SQLite (UTC timestamps without zone, ISO dates, 0/1)."""
+    from datetime import UTC, date
+
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def bulk_insert(conn: object, table_name: str, rows: list[dict[str, object]]) -> None:
+    """Insert many rows at once; on SQLite straight through the driver (the demo's hot path)."""
+    import sqlalchemy as sa
+
+    if not rows:
+        return
+    columns = list(rows[0])
+    if conn.dialect.name == "sqlite":  # type: ignore[attr-defined]
+        sql = f"INSERT INTO {table_name} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+        data = [tuple(_sqlite_value(row.get(c)) for c in columns) for row in rows]
+        conn.exec_driver_sql(sql, data)  # type: ignore[attr-defined]
+        return
+    from sqlmodel import SQLModel
+
+    conn.execute(sa.insert(SQLModel.metadata.tables[table_name]), rows)  # type: ignore[attr-defined]
+
+
 def _core(session: object, rng: random.Random, ctx: DemoContext, n_contacts: int) -> None:
     """Users, companies, contacts with emails, phones, tags and custom fields, and a year of interactions."""
     import unicodedata
@@ -156,11 +188,22 @@ def _core(session: object, rng: random.Random, ctx: DemoContext, n_contacts: int
                 "created_at": now - timedelta(days=400),
             }
         )
-    conn.execute(sa.insert(table(models.User)), users)
+    bulk_insert(conn, "user", users)
     ctx.user_ids = [u["id"] for u in users]
     ctx.user_names = [u["name"] for u in users]
 
     cultures = list(names.PEOPLE)
+
+    def _fill(rows_: list[dict[str, object]]) -> None:
+        # Every row of one table must carry the same keys for a single executemany.
+        keys: list[str] = []
+        for row in rows_:
+            for key in row:
+                if key not in keys:
+                    keys.append(key)
+        for row in rows_:
+            for key in keys:
+                row.setdefault(key, None)
 
     def ascii_slug(text: str) -> str:
         folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
@@ -168,7 +211,7 @@ def _core(session: object, rng: random.Random, ctx: DemoContext, n_contacts: int
 
     # Tags.
     tags = [{"id": i, "name": t} for i, t in enumerate(names.TAGS, start=1)]
-    conn.execute(sa.insert(table(models.Tag)), tags)
+    bulk_insert(conn, "tag", tags)
 
     # Companies.
     n_companies = max(5, n_contacts // 8)
@@ -195,8 +238,7 @@ def _core(session: object, rng: random.Random, ctx: DemoContext, n_contacts: int
             }
         )  # fmt: skip
         company_culture[cid] = culture
-    for start in range(0, len(companies), 5000):
-        conn.execute(sa.insert(table(models.Company)), companies[start : start + 5000])
+    bulk_insert(conn, "company", companies)
     ctx.company_ids = [c["id"] for c in companies]
 
     # Contacts with emails, phones, tags, fields.
@@ -283,8 +325,8 @@ def _core(session: object, rng: random.Random, ctx: DemoContext, n_contacts: int
         (contact_rows, models.Contact), (email_rows, models.ContactEmail), (phone_rows, models.ContactPhone),
         (tag_rows, models.ContactTag), (field_rows, models.ContactField),
     ):  # fmt: skip
-        for start in range(0, len(rows_), 5000):
-            conn.execute(sa.insert(table(model)), rows_[start : start + 5000])
+        _fill(rows_)
+        bulk_insert(conn, table(model).name, rows_)
     ctx.contact_ids = [c["id"] for c in contact_rows]
 
     # A year of interactions: about three per contact, more for customers.
@@ -305,21 +347,23 @@ def _core(session: object, rng: random.Random, ctx: DemoContext, n_contacts: int
             interaction_rows.append(
                 {
                     "id": iid, "kind": kind, "summary": rng.choice(names.INTERACTION_SUBJECTS[kind]),
-                    "direction": rng.choice(("in", "out", "out")), "outcome": rng.choice(names.OUTCOMES) if kind == "call" else None,
+                    "direction": rng.choice(("in", "out", "out")),
+                    "outcome": rng.choice(names.OUTCOMES) if kind == "call" else None,
                     "occurred_at": at, "contact_id": c["id"], "company_id": c["company_id"],
                     "user_id": c["owner_id"], "created_at": at, "version": 1,
                 }
             )  # fmt: skip
             if c["id"] not in last_contacted or last_contacted[c["id"]] < at:
                 last_contacted[c["id"]] = at
-    for start in range(0, len(interaction_rows), 5000):
-        conn.execute(sa.insert(table(models.Interaction)), interaction_rows[start : start + 5000])
-    contact_table = table(models.Contact)
-    updates = [{"cid": cid, "at": at} for cid, at in last_contacted.items()]
-    if updates:
+    bulk_insert(conn, "interaction", interaction_rows)
+    updates = [(_sqlite_value(at), cid) for cid, at in last_contacted.items()]
+    if updates and conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("UPDATE contact SET last_contacted_at = ? WHERE id = ?", updates)
+    elif updates:
+        contact_table = table(models.Contact)
         stmt = (
             sa.update(contact_table)
             .where(contact_table.c.id == sa.bindparam("cid"))
             .values(last_contacted_at=sa.bindparam("at"))
         )
-        conn.execute(stmt, updates)
+        conn.execute(stmt, [{"cid": cid, "at": at} for cid, at in last_contacted.items()])

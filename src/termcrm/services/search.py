@@ -10,6 +10,7 @@ document is an indexed delete rather than a scan.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -30,21 +31,33 @@ KINDS: dict[str, int] = {
 """Indexed tables and their code in the FTS rowid (``id * 8 + code``)."""
 
 
+def _run(conn: sa.Connection, sql: str, ids: list[int]) -> list[Any]:
+    """Run ``sql`` whose ``IN :ids`` takes a list of ids, with one bound parameter on either engine.
+
+    Expanding thousands of bind parameters costs more than the query itself; SQLite reads the
+    ids from a JSON array and PostgreSQL from an array parameter instead.
+    """
+    if conn.dialect.name == "sqlite":
+        return list(
+            conn.exec_driver_sql(
+                sql.replace(" IN :ids", " IN (SELECT value FROM json_each(?))"), (json.dumps(ids),)
+            ).all()
+        )
+    return list(conn.exec_driver_sql(sql.replace(" IN :ids", " = ANY(%(ids)s)"), {"ids": list(ids)}).all())
+
+
 def _docs(session: Session, kind: str, ids: list[int]) -> list[tuple[int, str, str]]:
     """(id, title, body) of the live records of ``kind`` among ``ids``."""
     conn = session.connection()
-    params = {"ids": ids}
     docs: list[tuple[int, str, str]] = []
-    expanding: Any = sa.bindparam("ids", expanding=True)
     if kind == "contact":
-        rows = conn.execute(
-            sa.text(
-                "SELECT c.id, c.display_name, c.title, co.name, c.city, c.country, c.notes "
-                "FROM contact c LEFT JOIN company co ON co.id = c.company_id "
-                "WHERE c.archived_at IS NULL AND c.id IN :ids"
-            ).bindparams(expanding),
-            params,
-        ).all()
+        rows = _run(
+            conn,
+            "SELECT c.id, c.display_name, c.title, co.name, c.city, c.country, c.notes "
+            "FROM contact c LEFT JOIN company co ON co.id = c.company_id "
+            "WHERE c.archived_at IS NULL AND c.id IN :ids",
+            ids,
+        )
         extra = _child_text(
             conn,
             [
@@ -58,13 +71,12 @@ def _docs(session: Session, kind: str, ids: list[int]) -> list[tuple[int, str, s
         for row in rows:
             docs.append((row[0], row[1], _join(row[2:], extra.get(row[0], []))))
     elif kind == "company":
-        rows = conn.execute(
-            sa.text(
-                "SELECT id, name, domain, industry, city, country, website, notes FROM company "
-                "WHERE archived_at IS NULL AND id IN :ids"
-            ).bindparams(expanding),
-            params,
-        ).all()
+        rows = _run(
+            conn,
+            "SELECT id, name, domain, industry, city, country, website, notes FROM company "
+            "WHERE archived_at IS NULL AND id IN :ids",
+            ids,
+        )
         extra = _child_text(
             conn,
             [
@@ -76,39 +88,30 @@ def _docs(session: Session, kind: str, ids: list[int]) -> list[tuple[int, str, s
         for row in rows:
             docs.append((row[0], row[1], _join(row[2:], extra.get(row[0], []))))
     elif kind == "interaction":
-        rows = conn.execute(
-            sa.text(
-                "SELECT id, summary, kind, outcome, body FROM interaction WHERE archived_at IS NULL AND id IN :ids"
-            ).bindparams(expanding),
-            params,
-        ).all()
+        rows = _run(
+            conn,
+            "SELECT id, summary, kind, outcome, body FROM interaction WHERE archived_at IS NULL AND id IN :ids",
+            ids,
+        )
         docs = [(r[0], r[1], _join(r[2:], [])) for r in rows]
     elif kind == "deal":
-        rows = conn.execute(
-            sa.text(
-                "SELECT d.id, d.title, d.source, d.lost_reason, co.name, c.display_name FROM deal d "
-                "LEFT JOIN company co ON co.id = d.company_id LEFT JOIN contact c ON c.id = d.contact_id "
-                "WHERE d.archived_at IS NULL AND d.id IN :ids"
-            ).bindparams(expanding),
-            params,
-        ).all()
+        rows = _run(
+            conn,
+            "SELECT d.id, d.title, d.source, d.lost_reason, co.name, c.display_name FROM deal d "
+            "LEFT JOIN company co ON co.id = d.company_id LEFT JOIN contact c ON c.id = d.contact_id "
+            "WHERE d.archived_at IS NULL AND d.id IN :ids",
+            ids,
+        )
         docs = [(r[0], r[1], _join(r[2:], [])) for r in rows]
     elif kind == "ticket":
-        rows = conn.execute(
-            sa.text("SELECT id, subject, description FROM ticket WHERE archived_at IS NULL AND id IN :ids").bindparams(
-                expanding
-            ),
-            params,
-        ).all()
+        rows = _run(conn, "SELECT id, subject, description FROM ticket WHERE archived_at IS NULL AND id IN :ids", ids)
         docs = [(r[0], r[1], _join(r[2:], [])) for r in rows]
     elif kind == "kb_article":
-        rows = conn.execute(
-            sa.text(
-                "SELECT id, title, body FROM kb_article WHERE archived_at IS NULL AND status != 'archived' "
-                "AND id IN :ids"
-            ).bindparams(expanding),
-            params,
-        ).all()
+        rows = _run(
+            conn,
+            "SELECT id, title, body FROM kb_article WHERE archived_at IS NULL AND status != 'archived' AND id IN :ids",
+            ids,
+        )
         extra = _child_text(
             conn,
             [
@@ -124,8 +127,7 @@ def _docs(session: Session, kind: str, ids: list[int]) -> list[tuple[int, str, s
 def _child_text(conn: sa.Connection, queries: list[str], ids: list[int]) -> dict[int, list[str]]:
     out: dict[int, list[str]] = {}
     for query in queries:
-        stmt = sa.text(query).bindparams(sa.bindparam("ids", expanding=True))
-        for owner, value in conn.execute(stmt, {"ids": ids}).all():
+        for owner, value in _run(conn, query, ids):
             if value:
                 out.setdefault(owner, []).append(str(value))
     return out
@@ -175,18 +177,14 @@ def write_docs(session: Session, kind: str, ids: list[int], *, fresh: bool = Fal
         written += len(docs)
         if dialect == "sqlite":
             if not fresh:
-                conn.execute(
-                    sa.text("DELETE FROM search_fts WHERE rowid IN :rowids").bindparams(
-                        sa.bindparam("rowids", expanding=True)
-                    ),
-                    {"rowids": [i * 8 + code for i in chunk]},
+                conn.exec_driver_sql(
+                    "DELETE FROM search_fts WHERE rowid IN (SELECT value FROM json_each(?))",
+                    (json.dumps([i * 8 + code for i in chunk]),),
                 )
             if docs:
-                conn.execute(
-                    sa.text(
-                        "INSERT INTO search_fts(rowid, kind, ref_id, title, body) VALUES (:rowid, :kind, :ref, :t, :b)"
-                    ),
-                    [{"rowid": i * 8 + code, "kind": kind, "ref": i, "t": t, "b": b} for i, t, b in docs],
+                conn.exec_driver_sql(
+                    "INSERT INTO search_fts(rowid, kind, ref_id, title, body) VALUES (?, ?, ?, ?, ?)",
+                    [(i * 8 + code, kind, i, t, b) for i, t, b in docs],
                 )
         else:
             if not fresh:
@@ -243,7 +241,8 @@ def _terms(query: str) -> list[str]:
 def _fold(word: str) -> str:
     """``José`` -> ``jose``: lower case without diacritics."""
     decomposed = unicodedata.normalize("NFKD", word.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    # NFC afterwards puts Hangul syllables (which NFKD splits into jamo) back together.
+    return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch)))
 
 
 def _cjk_split(word: str) -> list[str]:
@@ -262,10 +261,11 @@ def _extra_words(title: str, body: str, dialect: str) -> str:
     """
     extra: list[str] = []
     for word in _terms(f"{title} {body}"):
+        if dialect != "sqlite":
+            word = _fold(word)
+            extra.append(word)
         if _CJK.search(word):
             extra.extend(_cjk_split(word))
-        if dialect != "sqlite":
-            extra.append(_fold(word))
     return " " + " ".join(extra) if extra else ""
 
 
