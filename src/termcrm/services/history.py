@@ -11,6 +11,7 @@ acting user's latest change set, refusing when a record changed since.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -40,6 +41,7 @@ from termcrm.models import (
     TicketComment,
     TicketStatusChange,
     User,
+    UTCDateTime,
     utcnow,
 )
 
@@ -142,7 +144,7 @@ def from_json(model: type[SQLModel], field: str, value: Any) -> Any:
         python_type = column.type.python_type
     except NotImplementedError:
         python_type = None
-    if python_type is datetime or isinstance(column.type, sa.DateTime):
+    if python_type is datetime or isinstance(column.type, sa.DateTime) or isinstance(column.type, UTCDateTime):
         return datetime.fromisoformat(value)
     if python_type is date:
         return date.fromisoformat(value)
@@ -193,7 +195,7 @@ def _after_flush(session: OrmSession, _ctx: Any) -> None:
         for obj in objects:
             if not isinstance(obj, SQLModel) or isinstance(obj, UNTRACKED):
                 continue
-            table = obj.__tablename__  # type: ignore[attr-defined]
+            table: str = obj.__tablename__  # type: ignore[assignment]
             data: dict[str, Any] = {}
             insp = inspect(obj)
             for key in _column_keys(obj):
@@ -298,6 +300,7 @@ def undo(session: Session) -> UndoResult:
         select(Change).where(Change.change_set_id == cs.id).order_by(Change.id.desc())  # type: ignore[union-attr]
     ).all()
     set_summary(session, f"undo #{cs.id}: {cs.summary}")
+    _refuse_if_changed_since(session, cs, changes)
     for change in changes:
         model = model_for(change.entity)
         ident = tuple(json.loads(change.entity_id))
@@ -337,6 +340,36 @@ def undo(session: Session) -> UndoResult:
             new_cs.undo_of_id = cs.id
             session.add(new_cs)
     return UndoResult(change_set_id=cs.id, summary=cs.summary, at=cs.at, changes=len(changes))
+
+
+def _refuse_if_changed_since(session: Session, cs: ChangeSet, changes: Sequence[Change]) -> None:
+    """Conflict when a record ``cs`` created or deleted was written by a later change set still in effect.
+
+    Updates are checked field by field as they are reverted; a created record
+    has no field to compare, so undoing it would silently drop later edits
+    (or a later interaction's link to it).
+    """
+    for change in changes:
+        if change.action not in ("create", "delete"):
+            continue
+        later = session.exec(
+            select(Change.change_set_id)
+            .join(ChangeSet, ChangeSet.id == Change.change_set_id)  # type: ignore[arg-type]
+            .where(
+                Change.entity == change.entity,
+                Change.entity_id == change.entity_id,
+                Change.change_set_id > cs.id,  # type: ignore[operator]
+                ChangeSet.undone_at.is_(None),  # type: ignore[union-attr]
+                ChangeSet.undo_of_id.is_(None),  # type: ignore[union-attr]
+            )
+            .limit(1)
+        ).first()
+        if later is not None:
+            ident = ",".join(str(x) for x in json.loads(change.entity_id))
+            raise Conflict(
+                f"cannot undo #{cs.id}: {change.entity} {ident} was changed since (by #{later}); "
+                "nothing was reverted"
+            )
 
 
 def _same_time(a: Any, b: Any) -> bool:
