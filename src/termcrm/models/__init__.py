@@ -17,7 +17,7 @@ from termcrm.models.core import (
     User,
 )
 from termcrm.models.exchange import ImportBatch, ImportItem
-from termcrm.models.followups import Followup
+from termcrm.models.followups import Followup, ReminderMark
 from termcrm.models.marketing import Campaign, CampaignMember, Segment
 from termcrm.models.sales import (
     Deal,
@@ -64,6 +64,7 @@ __all__ = [
     "Pipeline",
     "Product",
     "Quota",
+    "ReminderMark",
     "Segment",
     "SlaPolicy",
     "Stage",

@@ -38,3 +38,20 @@ class Followup(SQLModel, table=True):
     version: int | None = Field(default=None, sa_column=_followup_version)
 
     __mapper_args__ = {"version_id_col": _followup_version}
+
+
+class ReminderMark(SQLModel, table=True):
+    """What ``crm remind --once`` already printed for a contact: a lapsed cadence or a birthday.
+
+    Follow-ups keep this in their own ``reminded_at``; contacts have no such
+    column, so each (kind, contact) pair gets one row here. ``due_at`` is the
+    occurrence that was reminded (the moment the cadence lapsed, the start of
+    the birthday), so the next lapse or next year's birthday is reminded again.
+    """
+
+    __tablename__ = "reminder_mark"
+
+    kind: str = Field(primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", primary_key=True, ondelete="CASCADE")
+    due_at: datetime = Field(sa_column=ts_column("due_at", nullable=False))
+    reminded_at: datetime = Field(sa_column=ts_column("reminded_at", nullable=False))
