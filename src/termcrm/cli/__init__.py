@@ -18,11 +18,11 @@ from collections.abc import Sequence
 from typing import Annotated, Any
 
 import typer
-from termcrm.cli import _click as click
 from typer.core import TyperGroup
 
 from termcrm import __version__
-from termcrm.cli.common import CliState, state
+from termcrm.cli import _click as click
+from termcrm.cli.common import CliState, reset_state, state
 from termcrm.errors import CrmError
 
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -112,6 +112,7 @@ class CrmGroup(TyperGroup):
         **extra: Any,
     ) -> Any:
         debug = "--debug" in (args if args is not None else sys.argv[1:])
+        reset_state()
         try:
             rv = super().main(
                 args=args, prog_name=prog_name or "crm", complete_var=complete_var, standalone_mode=False, **extra
@@ -122,6 +123,12 @@ class CrmGroup(TyperGroup):
             sys.stderr.write("error: aborted\n")
             sys.exit(1)
         except click.UsageError as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                # `crm contact` alone: the help is the message (Typer's rich help has printed it already).
+                text = exc.format_message()
+                if text.strip():
+                    sys.stdout.write(text.rstrip("\n") + "\n")
+                sys.exit(2)
             hint = ""
             if exc.ctx is not None:
                 hint = f" (see: {exc.ctx.command_path} --help)"

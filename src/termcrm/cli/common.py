@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from termcrm.cli import _click as click
 from typer.core import TyperCommand
 
+from termcrm.cli import _click as click
 from termcrm.errors import Invalid
 from termcrm.vocab import FORMATS
 
@@ -42,17 +42,27 @@ class CliState:
 
 
 _FALLBACK = CliState()
+_active: CliState | None = None
+"""The state of the command running now, still readable after its context closed (for error output)."""
 
 
 def state() -> CliState:
     """The state of the running command."""
+    global _active
     ctx = click.get_current_context(silent=True)
     if ctx is None:
-        return _FALLBACK
+        return _active or _FALLBACK
     root = ctx.find_root()
     if not isinstance(root.obj, CliState):
         root.obj = CliState()
+    _active = root.obj
     return root.obj
+
+
+def reset_state() -> None:
+    """Forget the previous command's state (one process may run several commands, as tests do)."""
+    global _active
+    _active = None
 
 
 def settings() -> Settings:
@@ -141,12 +151,27 @@ class FilterCommand(TyperCommand):
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         known = {opt for param in self.params for opt in (*param.opts, *param.secondary_opts)}
+        # Options that take a value: the word after them is that value (`--sort -name`), never a filter.
+        takes_value = {
+            opt
+            for param in self.params
+            if param.param_type_name == "option" and not getattr(param, "is_flag", False)
+            and not getattr(param, "count", False)
+            for opt in param.opts
+        }  # fmt: skip
         aside: list[str] = []
         rest: list[str] = []
+        value_next = False
         for i, arg in enumerate(args):
+            if value_next:
+                rest.append(arg)
+                value_next = False
+                continue
             if arg == "--":
                 rest.extend(args[i:])
                 break
+            if arg in takes_value:
+                value_next = True
             if _DASH_WORD.match(arg) and arg not in known and not arg.startswith("--"):
                 aside.append(arg)
             else:

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from rich.markup import escape
+
 from termcrm.io.render import Column, console, heading, print_fields, print_table
 
 CORE_KEYS = {
@@ -79,7 +81,7 @@ def print_contact(d: Mapping[str, Any]) -> None:
     """The contact 360° view."""
     con = console()
     status = " [archived]" if d.get("archived_at") else ""
-    con.print(f"[bold]#{d['id']} {d['name']}[/bold]{status}")
+    con.print(f"[bold]#{d['id']} {escape(d['name'])}[/bold]{escape(status)}")
     print_fields(
         [
             ("title", d.get("title")),
@@ -102,7 +104,7 @@ def print_contact(d: Mapping[str, Any]) -> None:
     )
     if d.get("notes"):
         heading("Notes")
-        con.print(d["notes"])
+        con.print(d["notes"], markup=False)
     _print_sections(d)
     heading(f"Interactions ({d.get('interaction_count', 0)})")
     if d.get("interactions"):
@@ -122,7 +124,7 @@ def print_company(d: Mapping[str, Any]) -> None:
     """The company view."""
     con = console()
     status = " [archived]" if d.get("archived_at") else ""
-    con.print(f"[bold]#{d['id']} {d['name']}[/bold]{status}")
+    con.print(f"[bold]#{d['id']} {escape(d['name'])}[/bold]{escape(status)}")
     print_fields(
         [
             ("domain", d.get("domain")),
@@ -138,7 +140,7 @@ def print_company(d: Mapping[str, Any]) -> None:
     )
     if d.get("notes"):
         heading("Notes")
-        con.print(d["notes"])
+        con.print(d["notes"], markup=False)
     heading(f"People ({len(d.get('people') or [])})")
     if d.get("people"):
         print_table(

@@ -78,8 +78,13 @@ def print_table(
     table = Table(box=box.SIMPLE_HEAD, title=title, title_justify="left", pad_edge=False, show_edge=False)
     for col in columns:
         table.add_column(col.title, justify=col.justify, max_width=col.max_width, overflow="ellipsis", no_wrap=True)  # type: ignore[arg-type]
+    from rich.text import Text
+
     for row in rows:
-        table.add_row(*[(col.fmt(row.get(col.key), row) if col.fmt else _cell(row.get(col.key))) for col in columns])
+        # Text, not markup: a name like "Eve [x] Adams" must print as written.
+        table.add_row(
+            *[Text(col.fmt(row.get(col.key), row) if col.fmt else _cell(row.get(col.key))) for col in columns]
+        )
     (out or console()).print(table)
 
 
@@ -154,15 +159,20 @@ def print_fields(pairs: Sequence[tuple[str, Any]], *, title: str | None = None, 
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column()
+    from rich.markup import escape
+    from rich.text import Text
+
     for label, value in pairs:
         text = _cell(value)
         if text:
-            grid.add_row(label, text)
+            grid.add_row(Text(label), Text(text))
     if title:
-        con.print(f"[bold]{title}[/bold]")
+        con.print(f"[bold]{escape(title)}[/bold]")
     con.print(grid)
 
 
 def heading(text: str) -> None:
     """A section heading in show output."""
-    console().print(f"\n[bold underline]{text}[/bold underline]")
+    from rich.markup import escape
+
+    console().print(f"\n[bold underline]{escape(text)}[/bold underline]")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -493,7 +494,14 @@ def _custom_field(name: str) -> FieldSpec | None:
             return sa.not_(sa.exists().where(*base, ContactField.value.icontains(value, autoescape=True)))  # type: ignore[attr-defined]
         from termcrm.services.filters import _compare
 
-        return sa.exists().where(*base, _compare(ContactField.value, op, value))
+        if not re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", value.strip()):
+            return sa.exists().where(*base, _compare(ContactField.value, op, value))
+        # A number compares numerically (80 < 100), against the values that are numbers.
+        numeric = sa.case(
+            (ContactField.value.regexp_match(r"^-?[0-9]+(\.[0-9]+)?$"), sa.cast(ContactField.value, sa.Float)),  # type: ignore[attr-defined]
+            else_=None,
+        )
+        return sa.exists().where(*base, _compare(numeric, op, float(value)))
 
     return FieldSpec(None, "custom", build=build, sortable=False)
 

@@ -367,8 +367,7 @@ def _refuse_if_changed_since(session: Session, cs: ChangeSet, changes: Sequence[
         if later is not None:
             ident = ",".join(str(x) for x in json.loads(change.entity_id))
             raise Conflict(
-                f"cannot undo #{cs.id}: {change.entity} {ident} was changed since (by #{later}); "
-                "nothing was reverted"
+                f"cannot undo #{cs.id}: {change.entity} {ident} was changed since (by #{later}); nothing was reverted"
             )
 
 

@@ -259,8 +259,14 @@ def _extra_words(title: str, body: str, dialect: str) -> str:
     so there every word is also indexed folded (``jose``) and split (``ann``,
     ``example``, ``com``); SQLite's tokenizer does both by itself.
     """
+    text = f"{title} {body}"
+    if text.isascii():
+        # The common case, kept cheap for bulk indexing: nothing to fold, no CJK.
+        return "" if dialect == "sqlite" else " " + " ".join(_terms(text))
+    if dialect == "sqlite" and not _CJK.search(text):
+        return ""
     extra: list[str] = []
-    for word in _terms(f"{title} {body}"):
+    for word in _terms(text):
         if dialect != "sqlite":
             word = _fold(word)
             extra.append(word)

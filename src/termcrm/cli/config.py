@@ -1,0 +1,87 @@
+"""``crm config``: show and change the settings file (config.toml)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from termcrm.cli.common import FormatOpt, done
+
+app = typer.Typer(help="Show and change settings (config.toml).", no_args_is_help=True)
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "(none)"
+    if value == "":
+        return '""'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+@app.command("show")
+def show(
+    key: Annotated[str | None, typer.Argument(help="Show only this key.")] = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Every setting: its value, its default, whether config.toml sets it, and what it does."""
+    from termcrm.config import CONFIG_KEYS, config_path, read_config_file
+    from termcrm.errors import Invalid
+    from termcrm.io.render import Column, emit_list
+
+    values = read_config_file(config_path())
+    if key is not None and key not in CONFIG_KEYS:
+        raise Invalid(f"unknown key {key!r}; valid keys: {', '.join(sorted(CONFIG_KEYS))}")
+    keys = [key] if key is not None else sorted(CONFIG_KEYS)
+    rows = [
+        {
+            "id": name,
+            "key": name,
+            "value": values.get(name, CONFIG_KEYS[name].default),
+            "default": CONFIG_KEYS[name].default,
+            "set": name in values,
+            "help": CONFIG_KEYS[name].help,
+        }
+        for name in keys
+    ]
+    emit_list(
+        rows,
+        fmt,
+        [
+            Column("key"),
+            Column("value", fmt=lambda v, r: _shown(v) + (" *" if r["set"] else "")),
+            Column("default", fmt=lambda v, _r: _shown(v)),
+            Column("help"),
+        ],
+    )
+    if fmt == "table" and any(r["set"] for r in rows):
+        done(f"* set in {config_path()}")
+
+
+@app.command("set", context_settings={"ignore_unknown_options": True})
+def set_(
+    key: Annotated[str, typer.Argument(help="The setting, e.g. currency or seller.name (crm config show lists them).")],
+    value: Annotated[str, typer.Argument(help="Its new value.")],
+) -> None:
+    """Change one setting in config.toml; unknown keys and bad values are refused."""
+    from termcrm.config import CONFIG_KEYS, config_path, set_config_value
+    from termcrm.errors import Invalid
+
+    try:
+        stored = set_config_value(key, value)
+    except Invalid as exc:
+        if key in CONFIG_KEYS:
+            raise Invalid(f"{key}: {exc.message} ({CONFIG_KEYS[key].help})") from None
+        raise
+    done(f"{key} = {_shown(stored)} (in {config_path()})")
+
+
+@app.command("path")
+def path() -> None:
+    """Print where the settings file is (CRM_CONFIG overrides it)."""
+    from termcrm.config import config_path
+
+    sys.stdout.write(f"{config_path()}\n")
