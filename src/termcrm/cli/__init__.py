@@ -83,7 +83,7 @@ class CrmGroup(TyperGroup):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return [name for name in COMMANDS if _available(name)]
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+    def get_command(self, ctx: click.Context, cmd_name: str) -> Any:
         if cmd_name not in COMMANDS or not _available(cmd_name):
             return None
         if ctx.meta.get("termcrm_listing"):

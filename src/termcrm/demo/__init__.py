@@ -14,6 +14,7 @@ import importlib
 import random
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 AREAS = ("sales", "followups", "service", "marketing")
 """Modules under termcrm.demo that extend the demo, in this order."""
@@ -142,7 +143,7 @@ def _sqlite_value(value: object) -> object:
     return value
 
 
-def bulk_insert(conn: object, table_name: str, rows: list[dict[str, object]]) -> None:
+def bulk_insert(conn: object, table_name: str, rows: list[dict[str, Any]]) -> None:
     """Insert many rows at once; on SQLite straight through the driver (the demo's hot path)."""
     import sqlalchemy as sa
 
@@ -176,7 +177,7 @@ def _core(session: object, rng: random.Random, ctx: DemoContext, n_contacts: int
         return model.__table__  # type: ignore[attr-defined,no-any-return]
 
     # Users.
-    users = []
+    users: list[dict[str, Any]] = []
     for i, name in enumerate(DEMO_USERS, start=1):
         users.append(
             {
@@ -194,7 +195,7 @@ def _core(session: object, rng: random.Random, ctx: DemoContext, n_contacts: int
 
     cultures = list(names.PEOPLE)
 
-    def _fill(rows_: list[dict[str, object]]) -> None:
+    def _fill(rows_: list[dict[str, Any]]) -> None:
         # Every row of one table must carry the same keys for a single executemany.
         keys: list[str] = []
         for row in rows_:
@@ -210,12 +211,12 @@ def _core(session: object, rng: random.Random, ctx: DemoContext, n_contacts: int
         return "".join(ch for ch in folded if ch.isalnum())
 
     # Tags.
-    tags = [{"id": i, "name": t} for i, t in enumerate(names.TAGS, start=1)]
+    tags: list[dict[str, Any]] = [{"id": i, "name": t} for i, t in enumerate(names.TAGS, start=1)]
     bulk_insert(conn, "tag", tags)
 
     # Companies.
     n_companies = max(5, n_contacts // 8)
-    companies = []
+    companies: list[dict[str, Any]] = []
     company_culture = {}
     seen: set[str] = set()
     for cid in range(1, n_companies + 1):
@@ -242,7 +243,11 @@ def _core(session: object, rng: random.Random, ctx: DemoContext, n_contacts: int
     ctx.company_ids = [c["id"] for c in companies]
 
     # Contacts with emails, phones, tags, fields.
-    contact_rows, email_rows, phone_rows, tag_rows, field_rows = [], [], [], [], []
+    contact_rows: list[dict[str, Any]] = []
+    email_rows: list[dict[str, Any]] = []
+    phone_rows: list[dict[str, Any]] = []
+    tag_rows: list[dict[str, Any]] = []
+    field_rows: list[dict[str, Any]] = []
     stages = ("subscriber", "lead", "lead", "mql", "sql", "opportunity", "customer", "customer", "evangelist", "other")
     used_emails: set[str] = set()
     for pid in range(1, n_contacts + 1):
@@ -331,7 +336,7 @@ def _core(session: object, rng: random.Random, ctx: DemoContext, n_contacts: int
 
     # A year of interactions: about three per contact, more for customers.
     kinds = list(names.INTERACTION_SUBJECTS)
-    interaction_rows = []
+    interaction_rows: list[dict[str, Any]] = []
     last_contacted: dict[int, datetime] = {}
     iid = 0
     for c in contact_rows:

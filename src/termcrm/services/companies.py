@@ -238,12 +238,12 @@ def rows(session: Session, companies: Sequence[Company]) -> list[dict[str, Any]]
             tags.setdefault(cid, []).append(name)
         for f in session.exec(select(CompanyField).where(CompanyField.company_id.in_(chunk))).all():  # type: ignore[attr-defined]
             fields.setdefault(f.company_id, {})[f.key] = f.value
-        for cid, count in session.exec(
+        for owner_id, count in session.exec(
             select(Contact.company_id, sa.func.count())
             .where(Contact.company_id.in_(chunk), Contact.archived_at.is_(None))
             .group_by(Contact.company_id)  # type: ignore[union-attr]
         ).all():
-            counts[cid] = count
+            counts[int(owner_id)] = count
     users = refs.users_by_id(session)
     return [
         {

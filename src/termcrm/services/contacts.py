@@ -795,13 +795,12 @@ def find_duplicates(session: Session, *, min_score: int = 60, limit: int | None 
                 ratio = _similar(name_a, name_b)
                 if ratio >= 0.85:
                     add(a, b, int(50 + ratio * 30), f"similar names at the same company ({int(ratio * 100)}%)")
-    for name, ids in by_name.items():
+    for same_name, ids in by_name.items():
         if 1 < len(ids) <= 20:
             for i, a in enumerate(ids):
                 for b in ids[i + 1 :]:
-                    key = (min(a, b), max(a, b))
-                    if key not in pairs:
-                        add(a, b, 60, f"same name {name}")
+                    if (min(a, b), max(a, b)) not in pairs:
+                        add(a, b, 60, f"same name {same_name}")
     result = sorted(
         (p for p in pairs.values() if p.score >= min_score), key=lambda p: (-p.score, p.keep_id, p.other_id)
     )
