@@ -49,7 +49,9 @@ def main() -> None:
     env = {**os.environ, "CRM_DB": str(db), "CRM_USER": "ann", "NO_COLOR": "1"}
     if args.rebuild or not db.exists():
         start = time.perf_counter()
-        subprocess.run([*CRM, "demo", "--contacts", str(args.contacts), "--path", str(db), "--no-tui"], env=env, check=True)
+        subprocess.run(
+            [*CRM, "demo", "--contacts", str(args.contacts), "--path", str(db), "--no-tui"], env=env, check=True
+        )
         print(f"built {args.contacts:,}-contact demo in {time.perf_counter() - start:.1f} s")
 
     floor = run_median([sys.executable, "-c", "import typer, sqlmodel"], args.runs, env)
@@ -67,7 +69,9 @@ def main() -> None:
             median = _deal_moves(cmd, deal_id, args.runs, env)
         else:
             median = run_median(cmd, args.runs, env)
-        budget = "" if name == "crm --help" else ("  ok (<= 1.30)" if median / floor <= 1.30 else "  OVER the 1.30 budget")
+        budget = (
+            "" if name == "crm --help" else ("  ok (<= 1.30)" if median / floor <= 1.30 else "  OVER the 1.30 budget")
+        )
         print(f"{name:<40} median {median * 1000:7.1f} ms   ratio to floor {median / floor:5.2f}{budget}")
 
     _search(db, args.runs)

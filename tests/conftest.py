@@ -142,22 +142,32 @@ class Crm:
     def __init__(self, db_url: str) -> None:
         self.db_url = db_url
 
-    def __call__(self, *args: str, input: str | None = None, env: dict[str, str] | None = None) -> CliResult:
+    def __call__(  # noqa: A002 - ``input`` mirrors CliRunner.invoke
+        self, *args: str, input: str | None = None, env: dict[str, str] | None = None
+    ) -> CliResult:
         from typer.testing import CliRunner
 
         from termcrm.cli import app
 
         runner = CliRunner()
         result = runner.invoke(
-            app, ["--db", self.db_url, *args], input=input, env={"CRM_USER": "tester", **(env or {})}, catch_exceptions=True
+            app,
+            ["--db", self.db_url, *args],
+            input=input,
+            env={"CRM_USER": "tester", **(env or {})},
+            catch_exceptions=True,
         )
         exc = result.exception if not isinstance(result.exception, SystemExit) else None
         return CliResult(result.exit_code, result.stdout, result.stderr, exc)
 
-    def ok(self, *args: str, input: str | None = None, env: dict[str, str] | None = None) -> CliResult:
+    def ok(  # noqa: A002 - ``input`` mirrors CliRunner.invoke
+        self, *args: str, input: str | None = None, env: dict[str, str] | None = None
+    ) -> CliResult:
         """Run and assert exit code 0 (showing stderr when not)."""
         result = self(*args, input=input, env=env)
-        assert result.exit_code == 0, f"crm {' '.join(args)} exited {result.exit_code}: {result.stderr}{result.exception!r}"
+        assert result.exit_code == 0, (
+            f"crm {' '.join(args)} exited {result.exit_code}: {result.stderr}{result.exception!r}"
+        )
         return result
 
 

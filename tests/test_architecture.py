@@ -11,7 +11,14 @@ import pytest
 import termcrm
 
 CORE_PACKAGES = ("termcrm.models", "termcrm.services", "termcrm.io", "termcrm.demo")
-CORE_MODULES = ("termcrm.db", "termcrm.config", "termcrm.dates", "termcrm.money", "termcrm.errors", "termcrm.migrations")
+CORE_MODULES = (
+    "termcrm.db",
+    "termcrm.config",
+    "termcrm.dates",
+    "termcrm.money",
+    "termcrm.errors",
+    "termcrm.migrations",
+)
 
 
 def _core_modules() -> list[str]:
@@ -44,7 +51,8 @@ def test_core_module_imports_neither_typer_nor_textual(module: str) -> None:
 
 def test_help_imports_no_sqlalchemy_and_no_textual() -> None:
     loaded = _loaded_after(
-        "import sys\nsys.argv=['crm','--help']\nfrom termcrm.cli import main\ntry:\n    main()\nexcept SystemExit:\n    pass"
+        "import sys\nsys.argv=['crm','--help']\nfrom termcrm.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass"
     )
     assert "sqlalchemy" not in loaded
     assert "textual" not in loaded

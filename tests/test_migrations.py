@@ -57,14 +57,16 @@ def test_database_made_by_first_revision_upgrades_with_rows_intact(tmp_path: Pat
     with engine.begin() as conn:
         command.upgrade(_alembic(conn), "0001")
         conn.exec_driver_sql(
-            "INSERT INTO user (id, name, name_key, active, created_at) VALUES (1, 'ann', 'ann', 1, '2025-01-01 00:00:00')"
+            "INSERT INTO user (id, name, name_key, active, created_at) "
+            "VALUES (1, 'ann', 'ann', 1, '2025-01-01 00:00:00')"
         )
         conn.exec_driver_sql(
             "INSERT INTO company (id, name, name_key, created_at, updated_at, version) "
             "VALUES (1, 'Acme', 'acme', '2025-01-01 00:00:00', '2025-01-01 00:00:00', 1)"
         )
         conn.exec_driver_sql(
-            "INSERT INTO contact (id, first_name, last_name, display_name, company_id, stage, created_at, updated_at, version) "
+            "INSERT INTO contact (id, first_name, last_name, display_name, company_id, stage, created_at, "
+            "updated_at, version) "
             "VALUES (1, 'Ann', 'Lee', 'Ann Lee', 1, 'lead', '2025-01-01 00:00:00', '2025-01-01 00:00:00', 1)"
         )
         conn.exec_driver_sql(
@@ -72,7 +74,8 @@ def test_database_made_by_first_revision_upgrades_with_rows_intact(tmp_path: Pat
             "VALUES (1, 'ann@example.com', 'ann@example.com', 1, 0)"
         )
         conn.exec_driver_sql(
-            "INSERT INTO interaction (id, kind, summary, occurred_at, contact_id, company_id, user_id, created_at, version) "
+            "INSERT INTO interaction (id, kind, summary, occurred_at, contact_id, company_id, user_id, "
+            "created_at, version) "
             "VALUES (1, 'call', 'Intro', '2025-01-02 10:00:00', 1, 1, 1, '2025-01-02 10:00:00', 1)"
         )
     engine.dispose()
@@ -81,7 +84,9 @@ def test_database_made_by_first_revision_upgrades_with_rows_intact(tmp_path: Pat
     with db.engine.connect() as conn:
         assert migrations.current_revisions(conn) == migrations.script_heads()
         assert conn.exec_driver_sql("SELECT display_name, company_id FROM contact").all() == [("Ann Lee", 1)]
-        assert conn.exec_driver_sql("SELECT email FROM contact_email WHERE contact_id = 1").scalar() == "ann@example.com"
+        assert (
+            conn.exec_driver_sql("SELECT email FROM contact_email WHERE contact_id = 1").scalar() == "ann@example.com"
+        )
         assert conn.exec_driver_sql("SELECT summary, deal_id FROM interaction").all() == [("Intro", None)]
         assert conn.exec_driver_sql("SELECT name FROM pipeline").scalar() == "sales"
         conn.rollback()
@@ -104,9 +109,7 @@ def test_failed_migration_leaves_database_untouched(tmp_path: Path, monkeypatch:
     engine = sa.create_engine(f"sqlite:///{path}")
     with engine.begin() as conn:
         command.upgrade(_alembic(conn), "0001")
-        conn.exec_driver_sql(
-            "INSERT INTO tag (id, name) VALUES (1, 'keep')"
-        )
+        conn.exec_driver_sql("INSERT INTO tag (id, name) VALUES (1, 'keep')")
     engine.dispose()
     real_upgrade = command.upgrade
 
