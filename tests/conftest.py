@@ -142,9 +142,7 @@ class Crm:
     def __init__(self, db_url: str) -> None:
         self.db_url = db_url
 
-    def __call__(  # noqa: A002 - ``input`` mirrors CliRunner.invoke
-        self, *args: str, input: str | None = None, env: dict[str, str] | None = None
-    ) -> CliResult:
+    def __call__(self, *args: str, input: str | None = None, env: dict[str, str] | None = None) -> CliResult:
         from typer.testing import CliRunner
 
         from termcrm.cli import app
@@ -160,9 +158,7 @@ class Crm:
         exc = result.exception if not isinstance(result.exception, SystemExit) else None
         return CliResult(result.exit_code, result.stdout, result.stderr, exc)
 
-    def ok(  # noqa: A002 - ``input`` mirrors CliRunner.invoke
-        self, *args: str, input: str | None = None, env: dict[str, str] | None = None
-    ) -> CliResult:
+    def ok(self, *args: str, input: str | None = None, env: dict[str, str] | None = None) -> CliResult:
         """Run and assert exit code 0 (showing stderr when not)."""
         result = self(*args, input=input, env=env)
         assert result.exit_code == 0, (
