@@ -143,21 +143,50 @@ def _sqlite_value(value: object) -> object:
     return value
 
 
-def bulk_insert(conn: object, table_name: str, rows: list[dict[str, Any]]) -> None:
+def _converter(sample: object) -> Any:
+    """A fast per-column converter chosen from the column's first non-empty value."""
+    from datetime import UTC, date
+
+    if isinstance(sample, datetime):
+
+        def stamp(value: Any) -> Any:
+            if value is None:
+                return None
+            if value.tzinfo is not None and value.tzinfo is not UTC:
+                value = value.astimezone(UTC)
+            return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+        return stamp
+    if isinstance(sample, date):
+        return lambda value: None if value is None else value.isoformat()
+    if isinstance(sample, bool):
+        return lambda value: None if value is None else int(value)
+    return None
+
+
+def bulk_insert(conn: Any, table_name: str, rows: list[dict[str, Any]]) -> None:
     """Insert many rows at once; on SQLite straight through the driver (the demo's hot path)."""
     import sqlalchemy as sa
 
     if not rows:
         return
     columns = list(rows[0])
-    if conn.dialect.name == "sqlite":  # type: ignore[attr-defined]
+    if conn.dialect.name == "sqlite":
         sql = f"INSERT INTO {table_name} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
-        data = [tuple(_sqlite_value(row.get(c)) for c in columns) for row in rows]
-        conn.exec_driver_sql(sql, data)  # type: ignore[attr-defined]
+        converters = []
+        for column in columns:
+            sample = next((row.get(column) for row in rows if row.get(column) is not None), None)
+            converters.append(_converter(sample))
+        if not any(converters):
+            data = [tuple(row.get(c) for c in columns) for row in rows]
+        else:
+            pairs = list(zip(columns, converters, strict=True))
+            data = [tuple(conv(row.get(c)) if conv else row.get(c) for c, conv in pairs) for row in rows]
+        conn.exec_driver_sql(sql, data)
         return
     from sqlmodel import SQLModel
 
-    conn.execute(sa.insert(SQLModel.metadata.tables[table_name]), rows)  # type: ignore[attr-defined]
+    conn.execute(sa.insert(SQLModel.metadata.tables[table_name]), rows)
 
 
 def _core(session: object, rng: random.Random, ctx: DemoContext, n_contacts: int) -> None:

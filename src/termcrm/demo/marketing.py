@@ -94,9 +94,14 @@ def _deal(
         deals.lose_deal(session, deal, rng.choice(("price", "timing", "competitor")), now=closes)
 
 
+MAX_MEMBERS = 250
+"""At most this many members per demo campaign."""
+
+
 def build(session: Session, rng: random.Random, ctx: Any) -> None:
     """Add the demo segments and campaigns (members, responses, unsubscribes, sourced deals)."""
     from termcrm.dates import local_today
+    from termcrm.services import contacts as contact_service
 
     now: datetime = ctx.now
     today = local_today(now=now)
@@ -126,7 +131,12 @@ def build(session: Session, rng: random.Random, ctx: Any) -> None:
             description=f"Demo {spec['channel']} campaign",
         )
         added_at = min(_at(start - timedelta(days=7), rng), now)
-        campaigns.add_members(session, campaign, words=spec.get("filter"), now=added_at)
+        # Target a sample of the matching contacts, so a 100,000-contact demo stays quick to build.
+        words = list(spec.get("filter") or ([f"@{spec['segment']}"] if spec.get("segment") else []))
+        query = contact_service.query_contacts(session, words, now=added_at).with_only_columns(Contact.id)
+        matching = [int(i) for i in session.exec(query).all()]
+        chosen = sorted(rng.sample(matching, min(len(matching), MAX_MEMBERS)))
+        campaigns.add_members(session, campaign, contacts=[str(i) for i in chosen], now=added_at)
         if status == "planned":
             continue
         campaigns.mark_sent(session, campaign, at=_at(start, rng))

@@ -169,7 +169,12 @@ _interaction_version = version_column()
 class Interaction(SQLModel, table=True):
     """A call, email, meeting, note, message, visit or event on the timeline."""
 
-    __table_args__ = (sa.Index("ix_interaction_contact_time", "contact_id", "occurred_at"),)
+    __table_args__ = (
+        sa.Index("ix_interaction_contact_time", "contact_id", "occurred_at"),
+        sa.Index("ix_interaction_company_time", "company_id", "occurred_at"),
+        sa.Index("ix_interaction_deal_time", "deal_id", "occurred_at"),
+        sa.Index("ix_interaction_report", "occurred_at", "user_id", "kind", "contact_id", "company_id", "archived_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(index=True)
@@ -182,8 +187,8 @@ class Interaction(SQLModel, table=True):
         default_factory=utcnow, sa_column=ts_column("occurred_at", nullable=False, index=True)
     )
     contact_id: int | None = Field(default=None, foreign_key="contact.id", ondelete="SET NULL")
-    company_id: int | None = Field(default=None, foreign_key="company.id", index=True, ondelete="SET NULL")
-    deal_id: int | None = Field(default=None, foreign_key="deal.id", index=True, ondelete="SET NULL")
+    company_id: int | None = Field(default=None, foreign_key="company.id", ondelete="SET NULL")
+    deal_id: int | None = Field(default=None, foreign_key="deal.id", ondelete="SET NULL")
     user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_column=ts_column("created_at", nullable=False))
     archived_at: datetime | None = Field(default=None, sa_column=ts_column("archived_at"))

@@ -211,9 +211,58 @@ def rebuild(session: Session) -> int:
         conn.exec_driver_sql("DELETE FROM search_doc")
     total = 0
     for kind in KINDS:
+        if conn.dialect.name == "sqlite" and kind in _SQLITE_REBUILD:
+            total += _rebuild_sqlite(conn, kind)
+            continue
         ids = [int(r[0]) for r in conn.exec_driver_sql(f"SELECT id FROM {kind}").all()]
         total += write_docs(session, kind, ids, fresh=True)
     return total
+
+
+_SQLITE_REBUILD = {
+    "contact": (
+        "SELECT c.id AS id, c.display_name AS title, c.title AS p0, co.name AS p1, c.city AS p2, "
+        "c.country AS p3, c.notes AS p4, "
+        "(SELECT group_concat(email, ' ') FROM contact_email WHERE contact_id = c.id) AS p5, "
+        "(SELECT group_concat(phone, ' ') FROM contact_phone WHERE contact_id = c.id) AS p6, "
+        "(SELECT group_concat(t.name, ' ') FROM contact_tag ct JOIN tag t ON t.id = ct.tag_id "
+        "WHERE ct.contact_id = c.id) AS p7 "
+        "FROM contact c LEFT JOIN company co ON co.id = c.company_id WHERE c.archived_at IS NULL",
+        8,
+    ),
+    "company": (
+        "SELECT c.id AS id, c.name AS title, c.domain AS p0, c.industry AS p1, c.city AS p2, c.country AS p3, "
+        "c.website AS p4, c.notes AS p5, "
+        "(SELECT group_concat(t.name, ' ') FROM company_tag ct JOIN tag t ON t.id = ct.tag_id "
+        "WHERE ct.company_id = c.id) AS p6 FROM company c WHERE c.archived_at IS NULL",
+        7,
+    ),
+    "interaction": (
+        "SELECT id, summary AS title, kind AS p0, outcome AS p1, body AS p2 FROM interaction WHERE archived_at IS NULL",
+        3,
+    ),
+}
+"""The same documents as :func:`_docs`, as one SELECT per kind, for rebuilding the whole index."""
+
+
+def _rebuild_sqlite(conn: sa.Connection, kind: str) -> int:
+    """Index every live record of ``kind`` with one INSERT … SELECT (a whole-table rebuild)."""
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+
+    def document(title: str | None, *parts: str | None) -> str:
+        body = " ".join(str(p) for p in parts if p)
+        return body + _extra_words(title or "", body, "sqlite")
+
+    raw.create_function("termcrm_document", -1, document, deterministic=True)
+    select_sql, width = _SQLITE_REBUILD[kind]
+    parts = ", ".join(f"p{i}" for i in range(width))
+    result = conn.exec_driver_sql(
+        "INSERT INTO search_fts(rowid, kind, ref_id, title, body) "
+        f"SELECT id * 8 + {KINDS[kind]}, '{kind}', id, coalesce(title, ''), termcrm_document(title, {parts}) "
+        f"FROM ({select_sql})"
+    )
+    return int(result.rowcount or 0)
 
 
 @dataclass
@@ -281,6 +330,9 @@ def _fts_query(terms: list[str]) -> str:
     for t in terms:
         if _CJK.search(t):
             parts.append(f'("{t}"* OR "{" ".join(_cjk_split(t))}")')
+        elif len(t) == 1:
+            # A one-letter prefix would expand to a large part of the vocabulary; match the word itself.
+            parts.append(f'"{t}"')
         else:
             parts.append(f'"{t}"*')
     return " ".join(parts)

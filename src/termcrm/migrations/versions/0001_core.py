@@ -256,7 +256,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("interaction", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_interaction_company_id"), ["company_id"], unique=False)
+        batch_op.create_index("ix_interaction_company_time", ["company_id", "occurred_at"], unique=False)
         batch_op.create_index("ix_interaction_contact_time", ["contact_id", "occurred_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_interaction_kind"), ["kind"], unique=False)
         batch_op.create_index(batch_op.f("ix_interaction_occurred_at"), ["occurred_at"], unique=False)
@@ -271,7 +271,7 @@ def _create_search_index() -> None:
         op.execute(
             "CREATE VIRTUAL TABLE search_fts USING fts5("
             "kind UNINDEXED, ref_id UNINDEXED, title, body, "
-            "tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')"
+            "tokenize = 'unicode61 remove_diacritics 2')"
         )
     else:
         op.execute(

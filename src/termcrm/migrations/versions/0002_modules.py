@@ -445,7 +445,7 @@ def upgrade() -> None:
     with op.batch_alter_table("interaction", schema=None) as batch_op:
         batch_op.add_column(sa.Column("deal_id", sa.Integer(), nullable=True))
         batch_op.create_foreign_key("fk_interaction_deal_id_deal", "deal", ["deal_id"], ["id"], ondelete="SET NULL")
-        batch_op.create_index(batch_op.f("ix_interaction_deal_id"), ["deal_id"], unique=False)
+        batch_op.create_index("ix_interaction_deal_time", ["deal_id", "occurred_at"], unique=False)
     _seed()
 
 
@@ -518,7 +518,7 @@ def _seed() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("interaction", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_interaction_deal_id"))
+        batch_op.drop_index("ix_interaction_deal_time")
         batch_op.drop_constraint("fk_interaction_deal_id_deal", type_="foreignkey")
         batch_op.drop_column("deal_id")
     op.drop_table("ticket_status_change")
