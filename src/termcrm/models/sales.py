@@ -56,6 +56,45 @@ class Deal(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_deal_report", "pipeline_id", "status", "stage_id", "amount", "probability"),
         sa.Index("ix_deal_close", "status", "expected_close"),
+        # covering indexes of the reports (migration 0004_reports)
+        sa.Index(
+            "ix_deal_open_stage",
+            "pipeline_id",
+            "status",
+            "stage_id",
+            "currency",
+            "owner_id",
+            "amount",
+            "probability",
+            "stage_entered_at",
+            "archived_at",
+        ),
+        sa.Index(
+            "ix_deal_open_close",
+            "status",
+            "expected_close",
+            "currency",
+            "pipeline_id",
+            "owner_id",
+            "amount",
+            "probability",
+            "archived_at",
+        ),
+        sa.Index(
+            "ix_deal_closed",
+            "status",
+            "closed_at",
+            "currency",
+            "pipeline_id",
+            "owner_id",
+            "amount",
+            "created_at",
+            "archived_at",
+            "company_id",
+            "contact_id",
+            "lost_reason",
+        ),
+        sa.Index("ix_deal_created", "created_at", "owner_id", "pipeline_id", "archived_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -88,7 +127,10 @@ class DealStageChange(SQLModel, table=True):
     """A deal entering a stage (``from_stage_id`` is empty for the first one)."""
 
     __tablename__ = "deal_stage_change"
-    __table_args__ = (sa.Index("ix_deal_stage_change_deal_at", "deal_id", "at"),)
+    __table_args__ = (
+        sa.Index("ix_deal_stage_change_deal_at", "deal_id", "at"),
+        sa.Index("ix_deal_stage_change_deal_stage", "deal_id", "to_stage_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     deal_id: int = Field(foreign_key="deal.id", ondelete="CASCADE")
