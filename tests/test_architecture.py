@@ -87,3 +87,25 @@ def test_one_shot_command_never_imports_textual(tmp_path) -> None:
 def test_python_dash_m_runs_the_cli() -> None:
     out = subprocess.run([sys.executable, "-m", "termcrm", "--version"], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == f"termcrm {termcrm.__version__}"
+
+
+def _complete(words: str, cword: int) -> tuple[str, set[str]]:
+    import os
+
+    env = {**os.environ, "_CRM_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": str(cword)}
+    code = (
+        "import sys\nsys.argv=['crm']\nfrom termcrm.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('\\n'.join(sorted(sys.modules)), file=sys.stderr)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    return out.stdout, set(out.stderr.split())
+
+
+def test_shell_completion_of_nouns_and_options_imports_no_sqlalchemy() -> None:
+    nouns, loaded = _complete("crm con", 1)
+    assert nouns.split() == ["contact", "config"]
+    assert "sqlalchemy" not in loaded and "textual" not in loaded
+    options, loaded = _complete("crm contact list --so", 3)
+    assert options.split() == ["--sort"]
+    assert "sqlalchemy" not in loaded and "textual" not in loaded
