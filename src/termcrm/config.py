@@ -198,6 +198,23 @@ def set_config_value(key: str, text: str, path: Path | None = None) -> Any:
     return value
 
 
+def unset_config_value(key: str, path: Path | None = None) -> bool:
+    """Remove ``key`` from config.toml (its default applies again); False when it was not set."""
+    if key not in CONFIG_KEYS:
+        raise Invalid(f"unknown key {key!r}; valid keys: {', '.join(sorted(CONFIG_KEYS))}")
+    path = path or config_path()
+    flat = read_config_file(path)
+    if key not in flat:
+        return False
+    del flat[key]
+    import tomli_w
+
+    tmp = path.with_suffix(".toml.tmp")
+    tmp.write_text(tomli_w.dumps(_nest(flat)), encoding="utf-8")
+    tmp.replace(path)
+    return True
+
+
 def normalize_db(db: str) -> str:
     """A database URL from ``--db``/``CRM_DB``: URLs pass through, paths become sqlite URLs."""
     if "://" in db:

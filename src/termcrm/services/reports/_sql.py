@@ -1,0 +1,121 @@
+"""SQL building blocks the reports share: elapsed days, period buckets, the customer of a deal.
+
+Elapsed time is the one thing SQLite and PostgreSQL spell differently
+(``julianday`` against ``EXTRACT(EPOCH ...)``), so :class:`days_between`
+compiles per dialect. Period buckets are a ``CASE`` over the period ends
+computed in Python from the local calendar, which keeps the grouping
+engine-neutral, correct across DST changes, and lets the range condition use
+an index on the time column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+from termcrm.models import Company, Contact, Deal, Followup, Interaction, Pipeline, Stage, Ticket, User
+from termcrm.models.base import UTCDateTime
+
+
+def table_of(model: Any) -> sa.Table:
+    """The Core table of a SQLModel class (reports select columns, never whole objects)."""
+    table: sa.Table = model.__table__
+    return table
+
+
+DEAL = table_of(Deal)
+STAGE = table_of(Stage)
+PIPELINE = table_of(Pipeline)
+CONTACT = table_of(Contact)
+COMPANY = table_of(Company)
+INTERACTION = table_of(Interaction)
+FOLLOWUP = table_of(Followup)
+TICKET = table_of(Ticket)
+USER = table_of(User)
+
+
+class days_between(FunctionElement[float]):  # noqa: N801 - reads like the SQL function it stands for
+    """``later - earlier`` in (fractional) days."""
+
+    type = sa.Float()
+    inherit_cache = True
+    name = "days_between"
+
+
+@compiles(days_between, "sqlite")
+def _days_sqlite(element: days_between, compiler: Any, **kw: Any) -> str:
+    later, earlier = list(element.clauses)
+    return f"(julianday({compiler.process(later, **kw)}) - julianday({compiler.process(earlier, **kw)}))"
+
+
+@compiles(days_between)
+def _days_default(element: days_between, compiler: Any, **kw: Any) -> str:
+    later, earlier = list(element.clauses)
+    return (
+        f"(EXTRACT(EPOCH FROM (CAST({compiler.process(later, **kw)} AS TIMESTAMP WITH TIME ZONE)"
+        f" - CAST({compiler.process(earlier, **kw)} AS TIMESTAMP WITH TIME ZONE))) / 86400.0)"
+    )
+
+
+class day_number(FunctionElement[float]):  # noqa: N801 - reads like the SQL function it stands for
+    """An instant as a (fractional) day count: differences of two are elapsed days."""
+
+    type = sa.Float()
+    inherit_cache = True
+    name = "day_number"
+
+
+@compiles(day_number, "sqlite")
+def _day_number_sqlite(element: day_number, compiler: Any, **kw: Any) -> str:
+    (value,) = list(element.clauses)
+    return f"julianday({compiler.process(value, **kw)})"
+
+
+@compiles(day_number)
+def _day_number_default(element: day_number, compiler: Any, **kw: Any) -> str:
+    (value,) = list(element.clauses)
+    return f"(EXTRACT(EPOCH FROM CAST({compiler.process(value, **kw)} AS TIMESTAMP WITH TIME ZONE)) / 86400.0)"
+
+
+def at(value: datetime, name: str | None = None) -> Any:
+    """A bound UTC instant usable inside SQL functions."""
+    return sa.bindparam(name, value, type_=UTCDateTime(), unique=name is None)
+
+
+def bucket(column: Any, ends: Sequence[datetime | date]) -> Any:
+    """The index of the first period whose end is after ``column`` (NULL past the last one)."""
+    return sa.case(*[(column < end, index) for index, end in enumerate(ends)], else_=sa.null())
+
+
+def customer_of(owner: Any, contact: Any) -> tuple[Any, Any]:
+    """(kind, id) of the customer a deal or interaction belongs to.
+
+    The customer is the record's company, else its contact's company, else the
+    contact itself; ``owner`` is the deal/interaction table, ``contact`` the
+    contact table joined on ``owner.contact_id``.
+    """
+    company = sa.func.coalesce(owner.c.company_id, contact.c.company_id)
+    kind = sa.case((company.is_not(None), sa.literal("company")), else_=sa.literal("contact"))
+    return kind, sa.func.coalesce(company, owner.c.contact_id)
+
+
+def num(value: Any) -> float | None:
+    """A SQL aggregate as a float (PostgreSQL returns Decimal), None stays None."""
+    return None if value is None else float(value)
+
+
+def whole(value: Any) -> int:
+    """A SQL sum as an int (0 for NULL)."""
+    return 0 if value is None else int(value)
+
+
+def rounded_div(numerator: Any, denominator: int) -> int:
+    """``numerator / denominator`` rounded half-even, exactly (for weighted sums kept in integers)."""
+    from decimal import ROUND_HALF_EVEN, Decimal
+
+    return int((Decimal(int(numerator or 0)) / Decimal(denominator)).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))

@@ -1,0 +1,191 @@
+"""Win/loss report: how closed deals ended, how long they took, why they were lost, where they dropped out.
+
+The deals are those closed (won or lost) in the window, by ``closed_at``.
+
+* win rate by count = won / (won + lost); by value = won value / (won + lost
+  value), per currency; average won deal size = won value / won deals;
+* average sales cycle = mean days from ``created_at`` to ``closed_at`` of the won deals;
+* lost reasons ranked by number of deals (an empty reason is ``(none)``);
+* the funnel of one pipeline (``--pipeline``, default the first) from stage
+  history: a closed deal *reached* an open stage when its history shows it
+  entered that stage or a later one; a won deal reached every stage. Each
+  stage's conversion is the share of the deals that reached the previous stage
+  that also reached it; the last row is Won.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from termcrm.models import DealStageChange
+from termcrm.services.reports import Col, Report, ReportParams, Section, owner_id, pipeline_id, ratio
+from termcrm.services.reports._sql import DEAL, PIPELINE, STAGE, days_between, num, rounded_div, table_of, whole
+
+TITLE = "Win/loss"
+SUMMARY = "win rate by count and value, deal size, sales cycle, lost reasons, stage funnel"
+
+CHANGE = table_of(DealStageChange)
+
+
+def build(session: Session, params: ReportParams) -> Report:
+    """Compute the win/loss report."""
+    window = params.window()
+    owner = owner_id(session, params)
+    chosen = pipeline_id(session, params)
+    closed = [
+        DEAL.c.status.in_(("won", "lost")),
+        DEAL.c.archived_at.is_(None),
+        DEAL.c.closed_at >= window.since,
+        DEAL.c.closed_at < window.until,
+    ]
+    if owner is not None:
+        closed.append(DEAL.c.owner_id == owner)
+    scoped = [*closed, DEAL.c.pipeline_id == chosen] if chosen is not None else closed
+
+    won = DEAL.c.status == "won"
+    cycle = days_between(DEAL.c.closed_at, DEAL.c.created_at)
+    by_currency = session.execute(
+        sa.select(
+            DEAL.c.currency,
+            sa.func.sum(sa.case((won, 1), else_=0)).label("won"),
+            sa.func.sum(sa.case((won, 0), else_=1)).label("lost"),
+            sa.func.sum(sa.case((won, DEAL.c.amount), else_=0)).label("won_value"),
+            sa.func.sum(sa.case((won, 0), else_=DEAL.c.amount)).label("lost_value"),
+            sa.func.sum(sa.case((won, cycle), else_=0)).label("cycle_sum"),
+        )
+        .where(*scoped)
+        .group_by(DEAL.c.currency)
+        .order_by(DEAL.c.currency)
+    ).all()
+    won_n = sum(whole(r.won) for r in by_currency)
+    lost_n = sum(whole(r.lost) for r in by_currency)
+    cycle_sum = sum(num(r.cycle_sum) or 0.0 for r in by_currency)
+    summary = [
+        {
+            "won": won_n,
+            "lost": lost_n,
+            "win_rate": ratio(won_n, won_n + lost_n),
+            "avg_cycle_days": cycle_sum / won_n if won_n else None,
+        }
+    ]
+    values = [
+        {
+            "currency": r.currency,
+            "won": whole(r.won),
+            "lost": whole(r.lost),
+            "won_value": whole(r.won_value),
+            "lost_value": whole(r.lost_value),
+            "win_rate_value": ratio(whole(r.won_value), whole(r.won_value) + whole(r.lost_value)),
+            "avg_won_size": rounded_div(r.won_value, whole(r.won)) if whole(r.won) else None,
+        }
+        for r in by_currency
+    ]
+
+    reason = sa.func.coalesce(sa.func.nullif(sa.func.trim(DEAL.c.lost_reason), ""), "(none)").label("reason")
+    reasons = session.execute(
+        sa.select(reason, sa.func.count().label("deals"))
+        .where(*scoped, DEAL.c.status == "lost")
+        .group_by(reason)
+        .order_by(sa.func.count().desc(), reason)
+    ).all()
+    reason_rows = [
+        {"reason": r.reason, "deals": whole(r.deals), "share": ratio(whole(r.deals), lost_n)} for r in reasons
+    ]
+
+    funnel_pid = chosen if chosen is not None else pipeline_id(session, params, default_first=True)
+    funnel_rows = _funnel(session, funnel_pid, closed) if funnel_pid is not None else []
+    pipeline_name = (
+        session.execute(sa.select(PIPELINE.c.name).where(PIPELINE.c.id == funnel_pid)).scalar() if funnel_pid else None
+    )
+
+    sections = [
+        Section(
+            "summary",
+            "Closed deals",
+            [
+                Col("won", kind="int"),
+                Col("lost", kind="int"),
+                Col("win_rate", "win rate", "percent"),
+                Col("avg_cycle_days", "avg sales cycle (days)", "days"),
+            ],
+            summary,
+        ),
+        Section(
+            "values",
+            "Value by currency",
+            [
+                Col("currency"),
+                Col("won", kind="int"),
+                Col("lost", kind="int"),
+                Col("won_value", "won value", "money"),
+                Col("lost_value", "lost value", "money"),
+                Col("win_rate_value", "win rate by value", "percent"),
+                Col("avg_won_size", "avg won deal", "money"),
+            ],
+            values,
+            empty="no deals closed in this window",
+        ),
+        Section(
+            "reasons",
+            "Lost reasons",
+            [Col("reason"), Col("deals", kind="int"), Col("share", kind="percent")],
+            reason_rows,
+            bar="deals",
+            empty="no deals lost in this window",
+        ),
+        Section(
+            "funnel",
+            f"Stage funnel ({pipeline_name})" if pipeline_name else "Stage funnel",
+            [
+                Col("stage"),
+                Col("reached", kind="int"),
+                Col("conversion", "from previous", "percent"),
+                Col("overall", "from first", "percent"),
+            ],
+            funnel_rows,
+            bar="reached",
+            empty="no closed deals in this pipeline",
+        ),
+    ]
+    return Report("winloss", TITLE, params.as_dict(window), sections)
+
+
+def _funnel(session: Session, pid: int, closed: list[Any]) -> list[dict[str, Any]]:
+    """Deals reaching each open stage of pipeline ``pid`` (then Won), from stage history."""
+    stages = session.execute(
+        sa.select(STAGE.c.id, STAGE.c.name, STAGE.c.position, STAGE.c.kind)
+        .where(STAGE.c.pipeline_id == pid)
+        .order_by(STAGE.c.position, STAGE.c.id)
+    ).all()
+    open_stages = [s for s in stages if s.kind == "open"]
+    won_name = next((s.name for s in stages if s.kind == "won"), "Won")
+    # One pass over the pipeline's closed deals: a lost deal reached stage k when its history
+    # has an entry into stage k or a later open stage (an index probe per deal and stage).
+    lost = DEAL.c.status == "lost"
+    reached_sums = []
+    for stage in open_stages:
+        later = [int(s.id) for s in open_stages if s.position >= stage.position]
+        entered = sa.exists(
+            sa.select(sa.literal(1)).where(CHANGE.c.deal_id == DEAL.c.id, CHANGE.c.to_stage_id.in_(later))
+        )
+        reached_sums.append(sa.func.sum(sa.case((sa.and_(lost, entered), 1), else_=0)))
+    counts = session.execute(
+        sa.select(sa.func.sum(sa.case((DEAL.c.status == "won", 1), else_=0)), *reached_sums).where(
+            *closed, DEAL.c.pipeline_id == pid
+        )
+    ).one()
+    won_n = whole(counts[0])
+    rows: list[dict[str, Any]] = []
+    for index, stage in enumerate(open_stages, start=1):
+        rows.append({"stage": stage.name, "reached": won_n + whole(counts[index])})
+    rows.append({"stage": won_name, "reached": won_n})
+    first = rows[0]["reached"] if rows else 0
+    previous: int | None = None
+    for row in rows:
+        row["conversion"] = ratio(row["reached"], previous) if previous is not None else None
+        row["overall"] = ratio(row["reached"], first)
+        previous = row["reached"]
+    return rows
