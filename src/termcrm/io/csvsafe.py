@@ -1,25 +1,18 @@
-"""Spreadsheet formula neutralising for CSV cells.
+"""Spreadsheet formula neutralising for CSV cells (re-exported from :mod:`termcrm.io.csvread`).
 
 A cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
 would run as a formula when opened in a spreadsheet; termcrm prefixes such
 cells with ``'`` on export and its own import removes exactly that prefix, so
-``+1 555 0100`` survives the trip.
+``+1 555 0100`` survives the trip. There is one implementation, in
+:mod:`termcrm.io.csvread`, where :func:`unescape_formula` is the exact inverse of
+:func:`escape_formula`; this module keeps the name the renderers import.
 """
 
 from __future__ import annotations
 
+from termcrm.io.csvread import escape_formula, unescape_formula
+
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+"""The first characters that make a spreadsheet read a cell as a formula."""
 
-
-def escape_formula(value: str) -> str:
-    """``'`` + value when a spreadsheet would read ``value`` as a formula."""
-    if value and value.startswith(TRIGGERS):
-        return "'" + value
-    return value
-
-
-def unescape_formula(value: str) -> str:
-    """Undo :func:`escape_formula`."""
-    if len(value) >= 2 and value[0] == "'" and value[1:].startswith(TRIGGERS):
-        return value[1:]
-    return value
+__all__ = ["TRIGGERS", "escape_formula", "unescape_formula"]

@@ -1,0 +1,140 @@
+"""CSV import speed: ``crm import csv`` of 100,000 contacts beside the sqlite3 shell's ``.import``.
+
+Generates a CSV of N contacts (first_name,last_name,email,phone,company,title,
+city,tags,notes; kept in benchmarks/.data/ between runs), then times, as whole
+processes and as medians of ``--runs`` runs:
+
+* ``crm --db fresh.db import csv contacts.csv``: each run into a fresh copy of
+  a migrated, empty database file (the migration is not timed: it is not the
+  import);
+* ``sqlite3 fresh.db '.mode csv' '.import contacts.csv t'``: each run into a new
+  file.
+
+It prints both medians and the ratio against the 3x budget of DESIGN.md. The
+ratio includes Python's start-up and imports (about half a second here), which
+the sqlite3 shell does not pay; the import alone is printed too.
+
+    python benchmarks/bench_import.py [--contacts N] [--runs N] [--regenerate]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).parent
+DATA = HERE / ".data"
+CRM = [sys.executable, "-m", "termcrm"]
+BUDGET = 3.0
+
+FIRST = "Ann Bob Chloé Dora Emil Fay Gus Hana Ivo Jana Karl Lena Mía Nils Olga Paul Quinn Rosa Sven Tomás".split()
+LAST = "Lee Smith Meier Kowalski Núñez Dupont Rossi Tanaka Olsen Novak Brown Schulz Müller Silva Berg".split()
+CITIES = "Berlin Paris Oslo Madrid Tokyo Lima Austin Lagos Pune Kraków".split()
+TITLES = ["Engineer", "Manager", "VP Sales", "Founder", "Buyer", "CFO", ""]
+TAGS = ["lead", "vip; newsletter", "customer", "", "partner; vip"]
+
+
+def generate(path: Path, count: int) -> None:
+    """A CSV of ``count`` contacts with unique emails (deterministic)."""
+    rng = random.Random(42)
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["first_name", "last_name", "email", "phone", "company", "title", "city", "tags", "notes"])
+        for i in range(count):
+            first, last = rng.choice(FIRST), rng.choice(LAST)
+            email = f"{first.lower()}.{last.lower()}.{i}@example.com".encode("ascii", "ignore").decode()
+            writer.writerow(
+                [
+                    first,
+                    last,
+                    email,
+                    f"+1 {rng.randint(200, 999)} 555 {i % 10000:04d}",
+                    f"Company {rng.randint(1, 5000)}",
+                    rng.choice(TITLES),
+                    rng.choice(CITIES),
+                    rng.choice(TAGS),
+                    f"Met at event {rng.randint(1, 50)}; interested in plan {rng.choice('ABC')}",
+                ]
+            )
+
+
+def template(env: dict[str, str]) -> Path:
+    """A migrated, empty database file to copy for each run."""
+    path = DATA / "import-template.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    subprocess.run([*CRM, "--db", str(path), "import", "list"], env=env, check=True, capture_output=True)
+    subprocess.run(["sqlite3", str(path), "PRAGMA wal_checkpoint(TRUNCATE);"], check=True, capture_output=True)
+    return path
+
+
+def fresh(name: str, source: Path | None = None) -> Path:
+    path = DATA / name
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    if source is not None:
+        shutil.copy(source, path)
+    return path
+
+
+def timed(cmd: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, env=env, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--contacts", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--regenerate", action="store_true")
+    args = parser.parse_args()
+    if shutil.which("sqlite3") is None:
+        sys.exit("the sqlite3 shell is not installed")
+    DATA.mkdir(exist_ok=True)
+    env = {**os.environ, "CRM_USER": "bench", "NO_COLOR": "1"}
+    source = DATA / f"contacts-{args.contacts}.csv"
+    if args.regenerate or not source.exists():
+        generate(source, args.contacts)
+    size = source.stat().st_size / 1e6
+    print(f"file   {source.name}: {args.contacts:,} contacts, {size:.1f} MB")
+
+    shell = []
+    for _ in range(args.runs):
+        target = fresh("shell.db")
+        shell.append(timed(["sqlite3", str(target), ".mode csv", f".import {source} t"], env))
+    shell_median = statistics.median(shell)
+    print(f"sqlite3 .import                 median {shell_median:6.2f} s  ({', '.join(f'{t:.2f}' for t in shell)})")
+
+    base = template(env)
+    floor = statistics.median(timed([sys.executable, "-c", "import typer, sqlmodel"], env) for _ in range(3))
+    crm = []
+    for _ in range(args.runs):
+        target = fresh("crm.db", base)
+        crm.append(timed([*CRM, "--db", str(target), "import", "csv", str(source)], env))
+        out = subprocess.run(
+            [*CRM, "--db", str(target), "contact", "list", "-f", "ids"], env=env, capture_output=True, check=True
+        )
+        count = len(re.findall(r"\n", out.stdout.decode()))
+        if count != args.contacts:
+            sys.exit(f"expected {args.contacts} contacts, found {count}")
+    crm_median = statistics.median(crm)
+    print(f"crm import csv                  median {crm_median:6.2f} s  ({', '.join(f'{t:.2f}' for t in crm)})")
+    print(f"python start-up + imports floor median {floor:6.2f} s")
+    ratio = crm_median / shell_median
+    verdict = "within" if ratio <= BUDGET else "over"
+    print(f"ratio  {ratio:.1f}x the sqlite3 shell ({verdict} the {BUDGET:.0f}x budget)")
+    print(f"       without the start-up floor: {(crm_median - floor) / shell_median:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
