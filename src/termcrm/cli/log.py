@@ -16,15 +16,22 @@ def log(
     ref: Annotated[str, typer.Argument(help="Contact id, email or name (or a company with --company-ref).")],
     kind: Annotated[str, typer.Argument(help="call, email, meeting, note, message, visit or event.")],
     summary: Annotated[str, typer.Argument(help="One line on what happened.")],
-    at: Annotated[str | None, typer.Option("--at", help="When it happened (default now): 'yesterday 14:00', '-2d'.")] = None,
+    at: Annotated[
+        str | None, typer.Option("--at", help="When it happened (default now): 'yesterday 14:00', '-2d'.")
+    ] = None,
     body: Annotated[str | None, typer.Option("--body", help="Longer text; - reads standard input.")] = None,
     channel: Annotated[str | None, typer.Option("--channel", help="Channel (phone, zoom, linkedin...).")] = None,
     direction: Annotated[str | None, typer.Option("--direction", help="in or out.")] = None,
-    outcome: Annotated[str | None, typer.Option("--outcome", help="Outcome (reached, voicemail, interested...).")] = None,
-    deal: Annotated[str | None, typer.Option("--deal", help="The deal this interaction belongs to (id or title).")] = None,
+    outcome: Annotated[
+        str | None, typer.Option("--outcome", help="Outcome (reached, voicemail, interested...).")
+    ] = None,
+    deal: Annotated[
+        str | None, typer.Option("--deal", help="The deal this interaction belongs to (id or title).")
+    ] = None,
     company_ref: Annotated[bool, typer.Option("--company-ref", help="REF names a company, not a contact.")] = False,
     next_: Annotated[
-        str | None, typer.Option("--next", help="Schedule the next follow-up: \"WHEN TITLE\", e.g. \"fri 10:00 Send proposal\".")
+        str | None,
+        typer.Option("--next", help='Schedule the next follow-up: "WHEN TITLE", e.g. "fri 10:00 Send proposal".'),
     ] = None,
     fmt: FormatOpt = "table",
 ) -> None:
