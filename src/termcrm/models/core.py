@@ -174,6 +174,8 @@ class Interaction(SQLModel, table=True):
         sa.Index("ix_interaction_company_time", "company_id", "occurred_at"),
         sa.Index("ix_interaction_deal_time", "deal_id", "occurred_at"),
         sa.Index("ix_interaction_report", "occurred_at", "user_id", "kind", "contact_id", "company_id", "archived_at"),
+        # per-customer grouping of the churn report (migration 0005_report_keys)
+        sa.Index("ix_interaction_customer", "company_id", "contact_id", "occurred_at", "archived_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

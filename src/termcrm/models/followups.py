@@ -15,7 +15,11 @@ _followup_version = version_column()
 class Followup(SQLModel, table=True):
     """Something promised: due at a time (or on a day, when ``due_has_time`` is false)."""
 
-    __table_args__ = (sa.Index("ix_followup_open_due", "status", "due_at"),)
+    __table_args__ = (
+        sa.Index("ix_followup_open_due", "status", "due_at"),
+        # follow-ups done in a window, for the activity report (migration 0005_report_keys)
+        sa.Index("ix_followup_done", "status", "done_at", "assignee_id", "due_at", "due_has_time"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     title: str

@@ -95,6 +95,19 @@ class Deal(SQLModel, table=True):
             "lost_reason",
         ),
         sa.Index("ix_deal_created", "created_at", "owner_id", "pipeline_id", "archived_at"),
+        # won deals per (company, contact, currency): customers and churn (migration 0005_report_keys)
+        sa.Index(
+            "ix_deal_customer",
+            "status",
+            "company_id",
+            "contact_id",
+            "currency",
+            "closed_at",
+            "amount",
+            "archived_at",
+            "owner_id",
+            "pipeline_id",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

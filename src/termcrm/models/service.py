@@ -16,7 +16,25 @@ _ticket_version = version_column()
 class Ticket(SQLModel, table=True):
     """A customer request, with its first-response and resolution clocks."""
 
-    __table_args__ = (sa.Index("ix_ticket_queue", "status", "resolution_due"),)
+    __table_args__ = (
+        sa.Index("ix_ticket_queue", "status", "resolution_due"),
+        # tickets created in a window, every column the tickets report reads (migration 0005_report_keys)
+        sa.Index(
+            "ix_ticket_report",
+            "created_at",
+            "archived_at",
+            "assignee_id",
+            "priority",
+            "status",
+            "first_response_at",
+            "first_response_due",
+            "resolution_due",
+            "resolved_at",
+            "closed_at",
+            "pending_since",
+            "satisfaction",
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     subject: str

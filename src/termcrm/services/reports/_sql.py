@@ -104,6 +104,27 @@ def customer_of(owner: Any, contact: Any) -> tuple[Any, Any]:
     return kind, sa.func.coalesce(company, owner.c.contact_id)
 
 
+def materialized_cte(session: Any, stmt: Any, name: str) -> Any:
+    """``stmt`` as a CTE computed once (``AS MATERIALIZED``) where the engine supports it.
+
+    Without it SQLite copies the CTE's expressions into every place the outer
+    query reads them (each window ordering, each filter), so an expensive
+    expression is evaluated several times per row. SQLite 3.35+ and PostgreSQL
+    12+ know the keyword; older engines get a plain CTE (same result).
+    """
+    cte = stmt.cte(name)
+    dialect = session.get_bind().dialect
+    if dialect.name == "sqlite":
+        import sqlite3
+
+        supported = sqlite3.sqlite_version_info >= (3, 35, 0)
+    elif dialect.name == "postgresql":
+        supported = (dialect.server_version_info or (0,)) >= (12,)
+    else:
+        supported = False
+    return cte.prefix_with("MATERIALIZED") if supported else cte
+
+
 def num(value: Any) -> float | None:
     """A SQL aggregate as a float (PostgreSQL returns Decimal), None stays None."""
     return None if value is None else float(value)

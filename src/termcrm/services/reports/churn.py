@@ -74,63 +74,129 @@ def _deal_filters(session: Session, params: ReportParams) -> list[Any]:
     return out
 
 
-def _purchases(filters: list[Any], until: datetime) -> Any:
-    kind, cid = customer_of(DEAL, CONTACT)
-    return (
-        sa.select(kind.label("ckind"), cid.label("cid"), DEAL.c.closed_at.label("at"))
-        .select_from(DEAL.outerjoin(CONTACT, CONTACT.c.id == DEAL.c.contact_id))
-        .where(*filters, DEAL.c.closed_at < until)
-    )
+# The per-customer figures are computed in two steps, so the big GROUP BY follows an index
+# (ix_deal_customer, ix_interaction_customer) instead of sorting every row: first per
+# (record's company, record's contact) -- and period slot -- then those partial rows per
+# customer, looking the contact's company up once per group (see ``customer_of``).
 
 
-def _interactions(until: datetime, since: datetime | None = None) -> Any:
-    kind, cid = customer_of(INTERACTION, CONTACT)
-    stmt = (
-        sa.select(kind.label("ckind"), cid.label("cid"), INTERACTION.c.occurred_at.label("at"))
-        .select_from(INTERACTION.outerjoin(CONTACT, CONTACT.c.id == INTERACTION.c.contact_id))
-        .where(INTERACTION.c.archived_at.is_(None), INTERACTION.c.occurred_at < until)
-    )
+def _deal_people(filters: list[Any], until: datetime, since: datetime | None = None, slot: Any = None) -> Any:
+    """Won deals before ``until`` (from ``since``) per (company, contact[, slot]): last, first, count."""
+    keys = [DEAL.c.company_id, DEAL.c.contact_id]
+    if slot is not None:
+        keys.append(slot(DEAL.c.closed_at).label("slot"))
+    stmt = sa.select(
+        *keys,
+        sa.func.max(DEAL.c.closed_at).label("last"),
+        sa.func.min(DEAL.c.closed_at).label("first"),
+        sa.func.count().label("n"),
+    ).where(*filters, DEAL.c.closed_at < until)
     if since is not None:
-        stmt = stmt.where(INTERACTION.c.occurred_at >= since)
-    return stmt
+        stmt = stmt.where(DEAL.c.closed_at >= since)
+    return stmt.group_by(*keys)
+
+
+def _interaction_people(until: datetime, since: datetime | None = None, slot: Any = None) -> Any:
+    """Live interactions before ``until`` (from ``since``) per (company, contact[, slot]): last, first, count."""
+    t = INTERACTION.c
+    keys = [t.company_id, t.contact_id]
+    if slot is not None:
+        keys.append(slot(t.occurred_at).label("slot"))
+    stmt = sa.select(
+        *keys,
+        sa.func.max(t.occurred_at).label("last"),
+        sa.func.min(t.occurred_at).label("first"),
+        sa.func.count().label("n"),
+    ).where(t.archived_at.is_(None), t.occurred_at < until)
+    if since is not None:
+        stmt = stmt.where(t.occurred_at >= since)
+    return stmt.group_by(*keys)
+
+
+def _per_customer(partial: Any, name: str, *, slot: bool = False) -> Any:
+    """A CTE: the partial rows of ``partial`` per customer (ckind, cid[, slot]): last, first, n."""
+    part = partial.subquery(f"{name}_partial") if not isinstance(partial, sa.Subquery) else partial
+    kind, cid = customer_of(part, CONTACT)
+    keys = [kind.label("ckind"), cid.label("cid")]
+    if slot:
+        keys.append(part.c.slot)
+    return (
+        sa.select(
+            *keys,
+            sa.func.max(part.c.last).label("last"),
+            sa.func.min(part.c.first).label("first"),
+            sa.func.sum(part.c.n).label("n"),
+        )
+        .select_from(part.outerjoin(CONTACT, CONTACT.c.id == part.c.contact_id))
+        .where(cid.is_not(None))
+        .group_by(*[kind, cid, *([part.c.slot] if slot else [])])
+        .cte(name)
+    )
 
 
 def churn_rates(session: Session, params: ReportParams, window: Window) -> list[dict[str, Any]]:
     """Per period of ``window``: active before, churned, churn rate, partial (see the module docstring)."""
+    filters = _deal_filters(session, params)
+    firsts = _per_customer(_deal_people(filters, window.until), "firsts")
+    return _rate_rows(params, window, session.execute(_rates(params, window, filters, firsts)).all())
+
+
+def _rates(params: ReportParams, window: Window, filters: list[Any], firsts: Any) -> Any:
+    """SQL: (slot, active, gone) per slot; slot 0 is the period before the window, ``firsts`` has
+    each customer's first purchase (``ckind``, ``cid``, ``first``) among the purchases before its end."""
     periods = window.periods
     before = shift(periods[0], params.period, -1)
     start, until = before.start, window.until
-    filters = _deal_filters(session, params)
-    bought = _purchases(filters, until).subquery("bought")
-    firsts = (
-        sa.select(bought.c.ckind, bought.c.cid, sa.func.min(bought.c.at).label("first"))
-        .group_by(bought.c.ckind, bought.c.cid)
-        .cte("firsts")
-    )
+    ends = [before.end, *[p.end for p in periods]]
+
+    def slot(column: Any) -> Any:
+        return bucket(column, ends)
+
+    # the events of the periods are few per (person, slot), so they go to their customer row by row
+    # and are grouped once, by (customer, slot)
+    deal_kind, deal_cid = customer_of(DEAL, CONTACT)
+    talk_kind, talk_cid = customer_of(INTERACTION, CONTACT)
     events = sa.union_all(
-        _purchases(filters, until).where(DEAL.c.closed_at >= start),
-        _interactions(until, start),
+        sa.select(deal_kind.label("ckind"), deal_cid.label("cid"), DEAL.c.closed_at.label("at"))
+        .select_from(DEAL.outerjoin(CONTACT, CONTACT.c.id == DEAL.c.contact_id))
+        .where(*filters, DEAL.c.closed_at >= start, DEAL.c.closed_at < until),
+        sa.select(talk_kind.label("ckind"), talk_cid.label("cid"), INTERACTION.c.occurred_at.label("at"))
+        .select_from(INTERACTION.outerjoin(CONTACT, CONTACT.c.id == INTERACTION.c.contact_id))
+        .where(
+            INTERACTION.c.archived_at.is_(None), INTERACTION.c.occurred_at >= start, INTERACTION.c.occurred_at < until
+        ),
     ).subquery("events")
-    slot = bucket(events.c.at, [before.end, *[p.end for p in periods]])
+    event_slot = slot(events.c.at)
+    per_slot = (
+        sa.select(events.c.ckind, events.c.cid, event_slot.label("slot"), sa.func.max(events.c.at).label("last"))
+        .where(events.c.cid.is_not(None))
+        .group_by(events.c.ckind, events.c.cid, event_slot)
+        .cte("per_slot")
+    )
+    # active in a slot: an event in it at or after the customer's first purchase
     active = (
-        sa.select(events.c.ckind, events.c.cid, slot.label("slot"))
-        .select_from(events.join(firsts, sa.and_(firsts.c.ckind == events.c.ckind, firsts.c.cid == events.c.cid)))
-        .where(events.c.at >= firsts.c.first, events.c.cid.is_not(None))
-        .distinct()
+        sa.select(per_slot.c.ckind, per_slot.c.cid, per_slot.c.slot)
+        .select_from(per_slot.join(firsts, sa.and_(firsts.c.ckind == per_slot.c.ckind, firsts.c.cid == per_slot.c.cid)))
+        .where(per_slot.c.last >= firsts.c.first)
         .cte("active")
     )
-    a, b = active.alias("a"), active.alias("b")
+    # a customer active in a slot is gone in the next one when its next active slot is not that one
+    following = sa.func.lead(active.c.slot).over(partition_by=[active.c.ckind, active.c.cid], order_by=active.c.slot)
+    marked = sa.select(active.c.slot, following.label("following")).subquery("marked")
+    m = marked.c
+    return sa.select(
+        m.slot,
+        sa.func.count().label("active"),
+        sa.func.sum(sa.case((sa.or_(m.following.is_(None), m.following != m.slot + 1), 1), else_=0)).label("gone"),
+    ).group_by(m.slot)
+
+
+def _rate_rows(params: ReportParams, window: Window, found: Any) -> list[dict[str, Any]]:
+    """The rows of :func:`churn_rates` from the (slot, active, gone) rows of :func:`_rates`."""
+    periods = window.periods
     counts: dict[int, int] = {}
     gone: dict[int, int] = {}
-    for r in session.execute(
-        sa.select(
-            a.c.slot,
-            sa.func.count().label("active"),
-            sa.func.sum(sa.case((b.c.cid.is_(None), 1), else_=0)).label("gone"),
-        )
-        .select_from(a.outerjoin(b, sa.and_(b.c.ckind == a.c.ckind, b.c.cid == a.c.cid, b.c.slot == a.c.slot + 1)))
-        .group_by(a.c.slot)
-    ):
+    for r in found:
         if r.slot is not None:
             counts[int(r.slot)] = whole(r.active)
             gone[int(r.slot) + 1] = whole(r.gone)
@@ -160,25 +226,12 @@ def build(session: Session, params: ReportParams) -> Report:
     top = params.top or DEFAULT_TOP
     filters = _deal_filters(session, params)
 
-    bought = _purchases(filters, as_of).subquery("bought")
-    purchases = (
-        sa.select(
-            bought.c.ckind,
-            bought.c.cid,
-            sa.func.max(bought.c.at).label("last_purchase"),
-            sa.func.count().label("purchases"),
-        )
-        .where(bought.c.cid.is_not(None))
-        .group_by(bought.c.ckind, bought.c.cid)
-        .cte("purchased")
-    )
-    talked = _interactions(as_of).subquery("talked")
-    contacts = (
-        sa.select(talked.c.ckind, talked.c.cid, sa.func.max(talked.c.at).label("last_interaction"))
-        .where(talked.c.cid.is_not(None))
-        .group_by(talked.c.ckind, talked.c.cid)
-        .cte("talked_to")
-    )
+    purchased = _per_customer(_deal_people(filters, as_of), "purchased")
+    talked = _per_customer(_interaction_people(as_of), "talked_to")
+    purchases = sa.select(
+        purchased.c.ckind, purchased.c.cid, purchased.c.last.label("last_purchase"), purchased.c.n.label("purchases")
+    ).cte("purchases")
+    contacts = sa.select(talked.c.ckind, talked.c.cid, talked.c.last.label("last_interaction")).cte("contacts")
     p, i = purchases.c, contacts.c
     last_active = sa.case(
         (sa.or_(i.last_interaction.is_(None), p.last_purchase >= i.last_interaction), p.last_purchase),
@@ -188,7 +241,8 @@ def build(session: Session, params: ReportParams) -> Report:
     lapsed_where = [p.last_purchase < cutoff, sa.or_(i.last_interaction.is_(None), i.last_interaction < cutoff)]
     lapsed_flag = sa.case((sa.and_(*lapsed_where), 1), else_=0)
     name = sa.func.coalesce(COMPANY.c.name, CONTACT.c.display_name).label("name")
-    found = session.execute(
+    order = [lapsed_flag.desc(), last_active.desc(), name]
+    lapsed_top = (
         sa.select(
             p.ckind,
             p.cid,
@@ -200,15 +254,46 @@ def build(session: Session, params: ReportParams) -> Report:
             lapsed_flag.label("lapsed"),
             sa.func.count().over().label("customers_n"),
             sa.func.sum(lapsed_flag).over().label("lapsed_n"),
+            sa.func.row_number().over(order_by=order).label("place"),
         )
         .select_from(
             joined.outerjoin(COMPANY, sa.and_(p.ckind == "company", COMPANY.c.id == p.cid)).outerjoin(
                 CONTACT, sa.and_(p.ckind == "contact", CONTACT.c.id == p.cid)
             )
         )
-        .order_by(lapsed_flag.desc(), last_active.desc(), name)
+        .order_by(*order)
         .limit(top)
+        .subquery("lapsed_top")
+    )
+    # The churn rates need each customer's first purchase, which ``purchased`` already has
+    # (same purchases: the window ends at ``as_of``): one statement computes it once for both.
+    rates = _rates(params, window, filters, purchased).subquery("rates")
+    t, q = lapsed_top.c, rates.c
+    nothing = [sa.null() for _ in range(11)]
+    both = session.execute(
+        sa.union_all(
+            sa.select(
+                sa.literal("lapsed").label("part"),
+                t.ckind,
+                t.cid,
+                t.name,
+                t.last_purchase,
+                t.purchases,
+                t.last_interaction,
+                t.quiet_days,
+                t.lapsed,
+                t.customers_n,
+                t.lapsed_n,
+                t.place,
+                sa.null().label("slot"),
+                sa.null().label("active"),
+                sa.null().label("gone"),
+            ),
+            sa.select(sa.literal("rate"), *nothing, q.slot, q.active, q.gone),
+        )
     ).all()
+    found = sorted((r for r in both if r.part == "lapsed"), key=lambda r: int(r.place))
+    rate_rows = _rate_rows(params, window, [r for r in both if r.part == "rate"])
     customers_n = whole(found[0].customers_n) if found else 0
     lapsed_n = whole(found[0].lapsed_n) if found else 0
     lapsed_rows = [
@@ -254,8 +339,7 @@ def build(session: Session, params: ReportParams) -> Report:
         for r in cadences
     ]
 
-    rates = churn_rates(session, params, window)
-    complete = [r for r in rates if not r["partial"]]
+    complete = [r for r in rate_rows if not r["partial"]]
     summary = [
         {
             "customers": customers_n,
@@ -317,7 +401,7 @@ def build(session: Session, params: ReportParams) -> Report:
                 Col("active", kind="int"),
                 Col("partial"),
             ],
-            rates,
+            rate_rows,
             bar="churn_rate",
             spark="churn_rate",
         ),

@@ -93,38 +93,47 @@ def _filters(session: Session, params: ReportParams) -> list[Any]:
 
 def scored_customers(session: Session, params: ReportParams, since: Any, until: Any) -> Any:
     """A CTE: one row per (customer, currency) with window and lifetime figures, RFM scores and segment."""
-    kind, cid = customer_of(DEAL, CONTACT)
     previous_since = since - (until - since)
-    purchases = (
+    # Two steps, so the big GROUP BY follows an index instead of sorting every purchase: first
+    # per (deal company, deal contact, currency) straight from ix_deal_customer's order, then
+    # those partial sums per customer (the contact's company is looked up once per group).
+    in_window = DEAL.c.closed_at >= since
+    in_previous = sa.and_(DEAL.c.closed_at >= previous_since, DEAL.c.closed_at < since)
+    partial = (
+        sa.select(
+            DEAL.c.company_id,
+            DEAL.c.contact_id,
+            DEAL.c.currency,
+            sa.func.sum(sa.case((in_window, DEAL.c.amount), else_=0)).label("revenue"),
+            sa.func.sum(sa.case((in_window, 1), else_=0)).label("purchases"),
+            sa.func.sum(sa.case((in_previous, DEAL.c.amount), else_=0)).label("previous"),
+            sa.func.sum(DEAL.c.amount).label("lifetime_revenue"),
+            sa.func.count().label("lifetime_purchases"),
+            sa.func.max(DEAL.c.closed_at).label("last_purchase"),
+            sa.func.min(DEAL.c.closed_at).label("first_purchase"),
+        )
+        .where(*_filters(session, params), DEAL.c.closed_at < until)
+        .group_by(DEAL.c.company_id, DEAL.c.contact_id, DEAL.c.currency)
+        .cte("partial")
+    )
+    p = partial.c
+    kind, cid = customer_of(partial, CONTACT)
+    customers = (
         sa.select(
             kind.label("ckind"),
             cid.label("cid"),
-            DEAL.c.currency,
-            DEAL.c.amount,
-            DEAL.c.closed_at,
-        )
-        .select_from(DEAL.outerjoin(CONTACT, CONTACT.c.id == DEAL.c.contact_id))
-        .where(*_filters(session, params), DEAL.c.closed_at < until)
-        .cte("purchases")
-    )
-    p = purchases.c
-    in_window = p.closed_at >= since
-    in_previous = sa.and_(p.closed_at >= previous_since, p.closed_at < since)
-    customers = (
-        sa.select(
-            p.ckind,
-            p.cid,
             p.currency,
-            sa.func.sum(sa.case((in_window, p.amount), else_=0)).label("revenue"),
-            sa.func.sum(sa.case((in_window, 1), else_=0)).label("purchases"),
-            sa.func.sum(sa.case((in_previous, p.amount), else_=0)).label("previous"),
-            sa.func.sum(p.amount).label("lifetime_revenue"),
-            sa.func.count().label("lifetime_purchases"),
-            sa.func.max(p.closed_at).label("last_purchase"),
-            sa.func.min(p.closed_at).label("first_purchase"),
+            sa.func.sum(p.revenue).label("revenue"),
+            sa.func.sum(p.purchases).label("purchases"),
+            sa.func.sum(p.previous).label("previous"),
+            sa.func.sum(p.lifetime_revenue).label("lifetime_revenue"),
+            sa.func.sum(p.lifetime_purchases).label("lifetime_purchases"),
+            sa.func.max(p.last_purchase).label("last_purchase"),
+            sa.func.min(p.first_purchase).label("first_purchase"),
         )
-        .where(p.cid.is_not(None))
-        .group_by(p.ckind, p.cid, p.currency)
+        .select_from(partial.outerjoin(CONTACT, CONTACT.c.id == p.contact_id))
+        .where(cid.is_not(None))
+        .group_by(kind, cid, p.currency)
         .cte("customers")
     )
     c = customers.c

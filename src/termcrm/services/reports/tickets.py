@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from termcrm.services.reports import Col, Report, ReportParams, Section, owner_id, ratio
-from termcrm.services.reports._sql import TICKET, at, days_between, whole
+from termcrm.services.reports._sql import TICKET, at, bucket, days_between, materialized_cte, whole
 from termcrm.vocab import TICKET_PRIORITIES
 
 TITLE = "Tickets and SLA"
@@ -66,16 +66,20 @@ def _medians(session: Session, value: Any, where: list[Any]) -> dict[str, float]
     One query: window functions number the values in order; only the middle
     one or two of each group come back.
     """
+    # the value is computed once per row into a materialized CTE, not once per window ordering
+    base = materialized_cte(
+        session, sa.select(TICKET.c.priority.label("priority"), value.label("v")).where(*where), "base"
+    )
     inner = (
         sa.select(
-            TICKET.c.priority.label("priority"),
-            value.label("v"),
-            sa.func.row_number().over(partition_by=TICKET.c.priority, order_by=value).label("rp"),
-            sa.func.count().over(partition_by=TICKET.c.priority).label("np"),
-            sa.func.row_number().over(order_by=value).label("ra"),
+            base.c.priority,
+            base.c.v,
+            sa.func.row_number().over(partition_by=base.c.priority, order_by=base.c.v).label("rp"),
+            sa.func.count().over(partition_by=base.c.priority).label("np"),
+            sa.func.row_number().over(order_by=base.c.v).label("ra"),
             sa.func.count().over().label("na"),
         )
-        .where(*where, value.is_not(None))
+        .where(base.c.v.is_not(None))
         .subquery()
     )
     i = inner.c
@@ -222,20 +226,32 @@ def build(session: Session, params: ReportParams) -> Report:
     periods = window.periods
     bounds = [(max(p.start, window.since), min(p.end, window.until)) for p in periods]
 
-    def count_if_between(column: Any, start: Any, end: Any) -> Any:
-        return sa.func.sum(sa.case((sa.and_(column >= start, column < end), 1), else_=0))
-
-    columns = []
-    for start, end in bounds:
-        columns.append(count_if_between(t.created_at, start, end))
-        columns.append(count_if_between(resolved, start, end))
-        columns.append(
-            sa.func.sum(sa.case((sa.and_(t.created_at < end, sa.or_(resolved.is_(None), resolved >= end)), 1), else_=0))
-        )
-    per_period = session.execute(sa.select(*columns).where(*live, t.created_at < window.until)).one()
-    created = {i: whole(per_period[3 * i]) for i in range(len(periods))}
-    resolved_per = {i: whole(per_period[3 * i + 1]) for i in range(len(periods))}
-    backlog = [whole(per_period[3 * i + 2]) for i in range(len(periods))]
+    # One GROUP BY over (slot created, slot resolved): slot 0 is before the first period, slot
+    # i + 1 is period i (the periods are contiguous), NULL is after the last one or never (for
+    # the resolved time). The few groups then give each period's created, resolved and backlog
+    # (created by the period's end and not resolved before it).
+    edges = [bounds[0][0], *[end for _, end in bounds]]
+    created_slot = bucket(t.created_at, edges).label("cs")
+    resolved_slot = bucket(resolved, edges).label("rs")
+    groups = session.execute(
+        sa.select(created_slot, resolved_slot, sa.func.count().label("n"))
+        .where(*live, t.created_at < window.until)
+        .group_by(created_slot, resolved_slot)
+    ).all()
+    created = {i: 0 for i in range(len(periods))}
+    resolved_per = {i: 0 for i in range(len(periods))}
+    backlog = [0 for _ in periods]
+    for g in groups:
+        n = whole(g.n)
+        cs = int(g.cs) if g.cs is not None else len(edges)
+        rs = int(g.rs) if g.rs is not None else len(edges)
+        if 1 <= cs <= len(periods):
+            created[cs - 1] += n
+        if 1 <= rs <= len(periods):
+            resolved_per[rs - 1] += n
+        for i in range(len(periods)):
+            if cs <= i + 1 < rs:
+                backlog[i] += n
     backlog_rows = [
         {
             "period": p.key,

@@ -45,7 +45,9 @@ def build(session: Session, params: ReportParams) -> Report:
         closed.append(DEAL.c.owner_id == owner)
     scoped = [*closed, DEAL.c.pipeline_id == chosen] if chosen is not None else closed
 
+    funnel_pid = chosen if chosen is not None else pipeline_id(session, params, default_first=True)
     won = DEAL.c.status == "won"
+    funnel_won = sa.and_(won, DEAL.c.pipeline_id == funnel_pid) if funnel_pid is not None else sa.false()
     cycle = days_between(DEAL.c.closed_at, DEAL.c.created_at)
     by_currency = session.execute(
         sa.select(
@@ -55,6 +57,7 @@ def build(session: Session, params: ReportParams) -> Report:
             sa.func.sum(sa.case((won, DEAL.c.amount), else_=0)).label("won_value"),
             sa.func.sum(sa.case((won, 0), else_=DEAL.c.amount)).label("lost_value"),
             sa.func.sum(sa.case((won, cycle), else_=0)).label("cycle_sum"),
+            sa.func.sum(sa.case((funnel_won, 1), else_=0)).label("funnel_won"),
         )
         .where(*scoped)
         .group_by(DEAL.c.currency)
@@ -95,8 +98,10 @@ def build(session: Session, params: ReportParams) -> Report:
         {"reason": r.reason, "deals": whole(r.deals), "share": ratio(whole(r.deals), lost_n)} for r in reasons
     ]
 
-    funnel_pid = chosen if chosen is not None else pipeline_id(session, params, default_first=True)
-    funnel_rows = _funnel(session, funnel_pid, closed) if funnel_pid is not None else []
+    # the won deals of the funnel's pipeline were counted above (the closed deals of the window
+    # include them, whether or not the figures above are scoped to that pipeline)
+    known_won = sum(whole(r.funnel_won) for r in by_currency)
+    funnel_rows = _funnel(session, funnel_pid, closed, known_won) if funnel_pid is not None else []
     pipeline_name = (
         session.execute(sa.select(PIPELINE.c.name).where(PIPELINE.c.id == funnel_pid)).scalar() if funnel_pid else None
     )
@@ -153,8 +158,11 @@ def build(session: Session, params: ReportParams) -> Report:
     return Report("winloss", TITLE, params.as_dict(window), sections)
 
 
-def _funnel(session: Session, pid: int, closed: list[Any]) -> list[dict[str, Any]]:
-    """Deals reaching each open stage of pipeline ``pid`` (then Won), from stage history."""
+def _funnel(session: Session, pid: int, closed: list[Any], won_n: int | None = None) -> list[dict[str, Any]]:
+    """Deals reaching each open stage of pipeline ``pid`` (then Won), from stage history.
+
+    ``won_n``: the number of won deals of the pipeline among ``closed``, when already counted.
+    """
     stages = session.execute(
         sa.select(STAGE.c.id, STAGE.c.name, STAGE.c.position, STAGE.c.kind)
         .where(STAGE.c.pipeline_id == pid)
@@ -162,25 +170,40 @@ def _funnel(session: Session, pid: int, closed: list[Any]) -> list[dict[str, Any
     ).all()
     open_stages = [s for s in stages if s.kind == "open"]
     won_name = next((s.name for s in stages if s.kind == "won"), "Won")
-    # One pass over the pipeline's closed deals: a lost deal reached stage k when its history
-    # has an entry into stage k or a later open stage (an index probe per deal and stage).
-    lost = DEAL.c.status == "lost"
-    reached_sums = []
-    for stage in open_stages:
-        later = [int(s.id) for s in open_stages if s.position >= stage.position]
-        entered = sa.exists(
-            sa.select(sa.literal(1)).where(CHANGE.c.deal_id == DEAL.c.id, CHANGE.c.to_stage_id.in_(later))
+    # A lost deal reached open stage k when its history enters stage k or a later one, that is
+    # when the furthest open stage it entered is at k's position or after. One pass over the
+    # window's lost deals reads each deal's stage history once (one index range per deal) for
+    # its furthest position; the counts per furthest position then add up from the end.
+    position = sa.case(*[(CHANGE.c.to_stage_id == int(s.id), int(s.position)) for s in open_stages], else_=sa.null())
+    reached_position = (
+        sa.select(sa.func.max(position)).where(CHANGE.c.deal_id == DEAL.c.id).correlate(DEAL).scalar_subquery()
+    )
+    furthest = (
+        sa.select(reached_position.label("furthest"))
+        .where(*closed, DEAL.c.pipeline_id == pid, DEAL.c.status == "lost")
+        .subquery("furthest")
+    )
+    per_position = (
+        {
+            int(r.furthest): whole(r.n)
+            for r in session.execute(
+                sa.select(furthest.c.furthest, sa.func.count().label("n")).group_by(furthest.c.furthest)
+            )
+            if r.furthest is not None
+        }
+        if open_stages
+        else {}
+    )
+    if won_n is None:
+        won_n = whole(
+            session.execute(
+                sa.select(sa.func.count()).where(*closed, DEAL.c.pipeline_id == pid, DEAL.c.status == "won")
+            ).scalar()
         )
-        reached_sums.append(sa.func.sum(sa.case((sa.and_(lost, entered), 1), else_=0)))
-    counts = session.execute(
-        sa.select(sa.func.sum(sa.case((DEAL.c.status == "won", 1), else_=0)), *reached_sums).where(
-            *closed, DEAL.c.pipeline_id == pid
-        )
-    ).one()
-    won_n = whole(counts[0])
     rows: list[dict[str, Any]] = []
-    for index, stage in enumerate(open_stages, start=1):
-        rows.append({"stage": stage.name, "reached": won_n + whole(counts[index])})
+    for stage in open_stages:
+        lost_reached = sum(n for pos, n in per_position.items() if pos >= stage.position)
+        rows.append({"stage": stage.name, "reached": won_n + lost_reached})
     rows.append({"stage": won_name, "reached": won_n})
     first = rows[0]["reached"] if rows else 0
     previous: int | None = None
