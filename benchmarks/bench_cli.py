@@ -61,12 +61,12 @@ def main() -> None:
         "crm contact show 4242": [*CRM, "contact", "show", "4242"],
         "crm contact list --limit 20": [*CRM, "contact", "list", "--limit", "20"],
     }
-    deal_id = _an_open_deal(db)
-    if deal_id is not None:
-        cases[f"crm deal move {deal_id} <next stage>"] = [*CRM, "deal", "move", str(deal_id), "qualified"]
+    deal = _an_open_deal(db)
+    if deal is not None:
+        cases[f"crm deal move {deal[0]} STAGE"] = [*CRM, "deal", "move", str(deal[0])]
     for name, cmd in cases.items():
-        if "deal move" in name:
-            median = _deal_moves(cmd, deal_id, args.runs, env)
+        if "deal move" in name and deal is not None:
+            median = _deal_moves(cmd, deal[1], args.runs, env)
         else:
             median = run_median(cmd, args.runs, env)
         budget = (
@@ -77,25 +77,28 @@ def main() -> None:
     _search(db, args.runs)
 
 
-def _an_open_deal(db: Path) -> int | None:
+def _an_open_deal(db: Path) -> tuple[int, str] | None:
     import sqlite3
 
     con = sqlite3.connect(db)
     try:
-        row = con.execute("SELECT id FROM deal WHERE status = 'open' ORDER BY id LIMIT 1").fetchone()
+        row = con.execute(
+            "SELECT d.id, lower(s.name) FROM deal d JOIN stage s ON s.id = d.stage_id "
+            "WHERE d.status = 'open' ORDER BY d.id LIMIT 1"
+        ).fetchone()
     except sqlite3.Error:
         row = None
     con.close()
-    return int(row[0]) if row else None
+    return (int(row[0]), str(row[1])) if row else None
 
 
-def _deal_moves(cmd: list[str], deal_id: int | None, runs: int, env: dict[str, str]) -> float:
-    """Alternate the deal between two open stages so every run is a real move."""
+def _deal_moves(cmd: list[str], current: str, runs: int, env: dict[str, str]) -> float:
+    """Move the deal back and forth between two open stages, so every run is a real move."""
+    stages = [s for s in ("qualified", "proposal", "negotiation") if s != current][:2]
     times = []
     for i in range(runs + 1):
-        stage = "qualified" if i % 2 == 0 else "proposal"
         start = time.perf_counter()
-        subprocess.run([*cmd[:-1], stage], capture_output=True, env=env, check=True)
+        subprocess.run([*cmd, stages[i % 2]], capture_output=True, env=env, check=True)
         if i:
             times.append(time.perf_counter() - start)
     return statistics.median(times)
