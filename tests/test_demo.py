@@ -61,3 +61,10 @@ def test_default_demo_path_is_under_the_data_directory(tmp_path: Path) -> None:
     path = demo.default_path()
     assert path.endswith("demo.db")
     assert str(tmp_path / "data") in path
+
+
+def test_a_tiny_demo_builds_every_area(tmp_path: Path) -> None:
+    for count in (1, 5):
+        summary = demo.build(str(tmp_path / f"tiny{count}.db"), contacts=count, seed=9, now=NOW)
+        assert summary.contacts == count
+        assert summary.areas == ["sales", "followups", "service", "marketing"]

@@ -136,6 +136,8 @@ def build(session: Session, rng: random.Random, ctx: Any) -> None:
         query = contact_service.query_contacts(session, words, now=added_at).with_only_columns(Contact.id)
         matching = [int(i) for i in session.exec(query).all()]
         chosen = sorted(rng.sample(matching, min(len(matching), MAX_MEMBERS)))
+        if not chosen:
+            continue  # a tiny demo may have nobody in this campaign's audience
         campaigns.add_members(session, campaign, contacts=[str(i) for i in chosen], now=added_at)
         if status == "planned":
             continue
