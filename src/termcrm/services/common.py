@@ -106,3 +106,28 @@ def check_version(obj: Any, expected: int | None, what: str) -> None:
             "nothing was saved",
             current=current,
         )
+
+
+def archive_record(session: Any, obj: Any, label: str, *, now: datetime | None = None) -> None:
+    """Archive (soft-delete) ``obj``: set ``archived_at`` and describe the change set; ``crm undo`` reverts it."""
+    from termcrm.models import utcnow
+    from termcrm.services import history
+
+    if obj.archived_at is not None:
+        raise Invalid(f"{label} is already archived")
+    obj.archived_at = now or utcnow()
+    session.add(obj)
+    session.flush()
+    history.set_summary(session, f"archive {label}")
+
+
+def restore_record(session: Any, obj: Any, label: str) -> None:
+    """Bring an archived record back."""
+    from termcrm.services import history
+
+    if obj.archived_at is None:
+        raise Invalid(f"{label} is not archived")
+    obj.archived_at = None
+    session.add(obj)
+    session.flush()
+    history.set_summary(session, f"restore {label}")

@@ -12,9 +12,16 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from termcrm.errors import Conflict, Invalid
-from termcrm.models import Company, CompanyField, CompanyTag, Contact, Tag, User, utcnow
+from termcrm.models import Company, CompanyField, CompanyTag, Contact, Tag, User
 from termcrm.services import history, refs
-from termcrm.services.common import check_tag, check_version, get_or_create_tag, jsonable
+from termcrm.services.common import (
+    archive_record,
+    check_tag,
+    check_version,
+    get_or_create_tag,
+    jsonable,
+    restore_record,
+)
 from termcrm.services.filters import FieldSpec, FilterContext, compile_words, order_by
 
 PLAIN_FIELDS = (
@@ -148,23 +155,13 @@ def update_company(
 
 def archive_company(session: Session, company: Company) -> Company:
     """Archive a company (its contacts stay, still linked)."""
-    if company.archived_at is not None:
-        raise Invalid(f"company #{company.id} is already archived")
-    company.archived_at = utcnow()
-    session.add(company)
-    session.flush()
-    history.set_summary(session, f"archive company #{company.id} {company.name}")
+    archive_record(session, company, f"company #{company.id} {company.name}")
     return company
 
 
 def restore_company(session: Session, company: Company) -> Company:
     """Bring an archived company back."""
-    if company.archived_at is None:
-        raise Invalid(f"company #{company.id} is not archived")
-    company.archived_at = None
-    session.add(company)
-    session.flush()
-    history.set_summary(session, f"restore company #{company.id} {company.name}")
+    restore_record(session, company, f"company #{company.id} {company.name}")
     return company
 
 

@@ -28,6 +28,7 @@ from termcrm.models import (
 )
 from termcrm.services import history, refs
 from termcrm.services.common import (
+    archive_record,
     check_choice,
     check_email,
     check_phone,
@@ -36,6 +37,7 @@ from termcrm.services.common import (
     get_or_create_tag,
     jsonable,
     phone_key,
+    restore_record,
     split_labelled,
 )
 from termcrm.services.filters import FieldSpec, FilterContext, compile_words, order_by
@@ -398,23 +400,13 @@ def update_contact(
 
 def archive_contact(session: Session, contact: Contact) -> Contact:
     """Archive (soft-delete) a contact; ``crm undo`` or restore brings it back."""
-    if contact.archived_at is not None:
-        raise Invalid(f"contact #{contact.id} is already archived")
-    contact.archived_at = utcnow()
-    session.add(contact)
-    session.flush()
-    history.set_summary(session, f"archive contact #{contact.id} {contact.display_name}")
+    archive_record(session, contact, f"contact #{contact.id} {contact.display_name}")
     return contact
 
 
 def restore_contact(session: Session, contact: Contact) -> Contact:
     """Bring an archived contact back."""
-    if contact.archived_at is None:
-        raise Invalid(f"contact #{contact.id} is not archived")
-    contact.archived_at = None
-    session.add(contact)
-    session.flush()
-    history.set_summary(session, f"restore contact #{contact.id} {contact.display_name}")
+    restore_record(session, contact, f"contact #{contact.id} {contact.display_name}")
     return contact
 
 

@@ -46,7 +46,7 @@ from termcrm.models import (
     User,
 )
 from termcrm.services import history, pipelines, refs
-from termcrm.services.common import check_version, jsonable
+from termcrm.services.common import archive_record, check_version, jsonable, restore_record
 from termcrm.services.filters import FieldSpec, FilterContext, compile_words, order_by
 
 STATUSES = ("open", "won", "lost")
@@ -501,23 +501,13 @@ def last_open_stage(session: Session, deal: Deal) -> Stage:
 
 def archive_deal(session: Session, deal: Deal, *, now: datetime | None = None) -> Deal:
     """Archive (soft-delete) a deal; ``crm undo`` or ``crm deal restore`` brings it back."""
-    if deal.archived_at is not None:
-        raise Invalid(f"{_label(deal)} is already archived")
-    deal.archived_at = _now(now)
-    session.add(deal)
-    session.flush()
-    history.set_summary(session, f"archive {_label(deal)}")
+    archive_record(session, deal, _label(deal), now=_now(now))
     return deal
 
 
 def restore_deal(session: Session, deal: Deal) -> Deal:
     """Bring an archived deal back."""
-    if deal.archived_at is None:
-        raise Invalid(f"{_label(deal)} is not archived")
-    deal.archived_at = None
-    session.add(deal)
-    session.flush()
-    history.set_summary(session, f"restore {_label(deal)}")
+    restore_record(session, deal, _label(deal))
     return deal
 
 
