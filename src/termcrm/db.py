@@ -46,7 +46,11 @@ def secure_file(path: Path) -> None:
     os.chmod(path, 0o600)
 
 
-def _install_sqlite_rules(engine: Engine) -> None:
+DEFAULT_CACHE_KIB = 32768
+"""SQLite page cache per connection: 32 MiB (the default 2 MiB thrashes on large report queries)."""
+
+
+def _install_sqlite_rules(engine: Engine, cache_kib: int = DEFAULT_CACHE_KIB) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None
@@ -56,8 +60,7 @@ def _install_sqlite_rules(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA trusted_schema=OFF")
-        # 32 MiB page cache (the default is 2 MiB): report queries over a large file stop thrashing it.
-        cursor.execute("PRAGMA cache_size=-32768")
+        cursor.execute(f"PRAGMA cache_size=-{int(cache_kib)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -78,14 +81,14 @@ def _install_sqlite_rules(engine: Engine) -> None:
             pass
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, cache_kib: int = DEFAULT_CACHE_KIB) -> Engine:
     """An engine for ``url`` with termcrm's connection rules installed."""
     path = sqlite_path(url)
     if url.startswith("sqlite"):
         if path is not None:
             secure_file(path)
         engine = sa.create_engine(url, connect_args={"check_same_thread": False})
-        _install_sqlite_rules(engine)
+        _install_sqlite_rules(engine, cache_kib)
         return engine
     return sa.create_engine(url, pool_pre_ping=False)
 
@@ -96,10 +99,10 @@ class Database:
     Sessions are short: the CLI opens one per command, the TUI one per action.
     """
 
-    def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
+    def __init__(self, settings: Settings, engine: Engine | None = None, *, cache_kib: int = DEFAULT_CACHE_KIB) -> None:
         self.settings = settings
         self.url = settings.db_url
-        self.engine = engine or make_engine(self.url)
+        self.engine = engine or make_engine(self.url, cache_kib=cache_kib)
         self.write_engine = self.engine.execution_options(**{WRITE_OPTION: True})
         self.dialect = self.engine.dialect.name
 
@@ -162,11 +165,15 @@ def _short(exc: Exception) -> str:
     return text[:200]
 
 
-def open_database(settings: Settings, *, migrate: bool = True) -> Database:
-    """Build the engine for ``settings`` and bring the schema up to date."""
+def open_database(settings: Settings, *, migrate: bool = True, cache_kib: int = DEFAULT_CACHE_KIB) -> Database:
+    """Build the engine for ``settings`` and bring the schema up to date.
+
+    ``cache_kib`` sets SQLite's page cache per connection; the TUI, which reads small windows
+    while it stays open for hours, asks for less.
+    """
     from termcrm import migrations
 
-    db = Database(settings)
+    db = Database(settings, cache_kib=cache_kib)
     if migrate:
         try:
             migrations.ensure_schema(db)

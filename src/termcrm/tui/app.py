@@ -137,7 +137,7 @@ class CrmApp(App[None]):
                 if self._db is None:
                     from termcrm.db import open_database
 
-                    self._db = open_database(self.settings)
+                    self._db = open_database(self.settings, cache_kib=8192)
         return self._db
 
     def _warm_up(self) -> None:
