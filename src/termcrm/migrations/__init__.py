@@ -56,8 +56,17 @@ def script_heads() -> frozenset[str]:
 
 def current_revisions(conn: sa.Connection) -> frozenset[str]:
     """The revisions recorded in the database (empty for a fresh one)."""
-    inspector = sa.inspect(conn)
-    if not inspector.has_table("alembic_version"):
+    # A catalogue query rather than sa.inspect(): the inspector's import alone costs ~30 ms per command.
+    exists: object
+    if conn.dialect.name == "sqlite":
+        exists = conn.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+        ).first()
+    elif conn.dialect.name == "postgresql":
+        exists = conn.exec_driver_sql("SELECT to_regclass('alembic_version')").scalar()
+    else:
+        exists = sa.inspect(conn).has_table("alembic_version")
+    if not exists:
         return frozenset()
     rows = conn.exec_driver_sql("SELECT version_num FROM alembic_version").all()
     return frozenset(str(row[0]) for row in rows)
