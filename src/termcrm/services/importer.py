@@ -626,6 +626,7 @@ def _binder(conn: sa.Connection, model: Any, column: str) -> Callable[[Any], Any
 # ---------------------------------------------------------------------------
 
 
+@_gc_paused()
 def import_csv(
     session: Session,
     data: bytes,
@@ -654,48 +655,6 @@ def import_csv(
     are invalid and ``skip_invalid`` is false, :class:`InvalidFile` when the
     file cannot be read at all, :class:`Invalid` for bad options.
     """
-    with _gc_paused():
-        return _import_csv(
-            session,
-            data,
-            record_type=record_type,
-            source=source,
-            encoding=encoding,
-            delimiter=delimiter,
-            fmt=fmt,
-            mapping=mapping,
-            maps=maps,
-            match=match,
-            on_duplicate=on_duplicate,
-            tags=tags,
-            skip_invalid=skip_invalid,
-            dry_run=dry_run,
-            campaign=campaign,
-            progress=progress,
-            now=now,
-        )
-
-
-def _import_csv(
-    session: Session,
-    data: bytes,
-    *,
-    record_type: str = "contacts",
-    source: str = "",
-    encoding: str | None = None,
-    delimiter: str | None = None,
-    fmt: str | None = None,
-    mapping: csvread.Mapping | None = None,
-    maps: Sequence[str] = (),
-    match: str | None = None,
-    on_duplicate: str = "skip",
-    tags: Sequence[str] = (),
-    skip_invalid: bool = False,
-    dry_run: bool = False,
-    campaign: str | int | None = None,
-    progress: Progress | None = None,
-    now: datetime | None = None,
-) -> ImportResult:
     kind, key, policy, tag_names = _check_options(record_type, match, on_duplicate, tags)
     report = progress or _quiet
     moment = dates.as_utc(now) if now is not None else utcnow()
@@ -740,6 +699,7 @@ def _import_csv(
     return _run(session, inputs, columns, options, result)
 
 
+@_gc_paused()
 def import_vcards(
     session: Session,
     cards: Sequence[Any],
@@ -759,22 +719,6 @@ def import_vcards(
     same card matches it; a UID ``termcrm-contact-N`` (termcrm's own export)
     also matches contact N. Otherwise the rules of :func:`import_csv` apply.
     """
-    with _gc_paused():
-        return _import_vcards(session, cards, source, match, on_duplicate, tags, skip_invalid, dry_run, progress, now)
-
-
-def _import_vcards(
-    session: Session,
-    cards: Sequence[Any],
-    source: str,
-    match: str | None,
-    on_duplicate: str,
-    tags: Sequence[str],
-    skip_invalid: bool,
-    dry_run: bool,
-    progress: Progress | None,
-    now: datetime | None,
-) -> ImportResult:
     kind, key, policy, tag_names = _check_options("contacts", match, on_duplicate, tags)
     moment = dates.as_utc(now) if now is not None else utcnow()
     inputs: list[_Input] = []
