@@ -308,30 +308,11 @@ def dupes(
     fmt: FormatOpt = "table",
 ) -> None:
     """List likely duplicate contacts with a score."""
-    from sqlmodel import select
-
     from termcrm.io.render import Column, emit_list
-    from termcrm.models import Contact
     from termcrm.services import contacts
 
     with reading() as session:
-        pairs = contacts.find_duplicates(session, min_score=min_score, limit=limit)
-        ids = {p.keep_id for p in pairs} | {p.other_id for p in pairs}
-        names = (
-            dict(session.exec(select(Contact.id, Contact.display_name).where(Contact.id.in_(ids))).all()) if ids else {}
-        )  # type: ignore[union-attr]
-    rows = [
-        {
-            "id": p.keep_id,
-            "keep_id": p.keep_id,
-            "keep": names.get(p.keep_id),
-            "other_id": p.other_id,
-            "other": names.get(p.other_id),
-            "score": p.score,
-            "reasons": p.reasons,
-        }
-        for p in pairs
-    ]
+        rows = contacts.duplicate_rows(session, contacts.find_duplicates(session, min_score=min_score, limit=limit))
     emit_list(
         rows,
         fmt,

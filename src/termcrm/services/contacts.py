@@ -799,6 +799,24 @@ def find_duplicates(session: Session, *, min_score: int = 60, limit: int | None 
     return result[:limit] if limit else result
 
 
+def duplicate_rows(session: Session, pairs: Sequence[DuplicatePair]) -> list[dict[str, Any]]:
+    """JSON-ready rows of duplicate pairs, with both contacts' names."""
+    ids = {p.keep_id for p in pairs} | {p.other_id for p in pairs}
+    names = dict(session.exec(select(Contact.id, Contact.display_name).where(Contact.id.in_(ids))).all()) if ids else {}
+    return [
+        {
+            "id": p.keep_id,
+            "keep_id": p.keep_id,
+            "keep": names.get(p.keep_id),
+            "other_id": p.other_id,
+            "other": names.get(p.other_id),
+            "score": p.score,
+            "reasons": p.reasons,
+        }
+        for p in pairs
+    ]
+
+
 def merge_contacts(session: Session, keep: Contact, other: Contact) -> Contact:
     """Merge ``other`` into ``keep``: fill empty fields, union emails, phones, tags and fields,
     move every related record to ``keep``, archive ``other``. One change set, so undoable."""
