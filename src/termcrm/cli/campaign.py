@@ -15,6 +15,7 @@ from termcrm.cli.common import (
     YesOpt,
     confirm,
     done,
+    emit_written,
     filter_words,
     reading,
     writing,
@@ -70,15 +71,6 @@ def _percent(value: Any, _row: Any = None) -> str:
     return "" if value is None else f"{value * 100:.1f}%"
 
 
-def _emit_row(row: dict[str, Any], fmt: str, text: str) -> None:
-    from termcrm.io.render import emit_one
-
-    if fmt == "table":
-        done(text)
-        return
-    emit_one(row, fmt, lambda _d: None)
-
-
 @app.command("add")
 def add(
     name: Annotated[str, typer.Argument(help="Campaign name.")],
@@ -111,7 +103,7 @@ def add(
             description=description,
         )
         row = campaigns.campaign_rows(session, [campaign])[0]
-    _emit_row(row, fmt, f"added campaign #{row['id']} {row['name']}")
+    emit_written(row, fmt, f"added campaign #{row['id']} {row['name']}")
 
 
 @app.command("list", cls=FilterCommand)
@@ -231,7 +223,7 @@ def edit(
     with writing() as session:
         campaign = campaigns.update_campaign(session, campaigns.get_campaign(session, ref), changes)
         row = campaigns.campaign_rows(session, [campaign])[0]
-    _emit_row(row, fmt, f"updated campaign #{row['id']} {row['name']}")
+    emit_written(row, fmt, f"updated campaign #{row['id']} {row['name']}")
 
 
 @app.command("status")
@@ -246,7 +238,7 @@ def status(
     with writing() as session:
         campaign = campaigns.set_status(session, campaigns.get_campaign(session, ref), new_status)
         row = campaigns.campaign_rows(session, [campaign])[0]
-    _emit_row(row, fmt, f"campaign #{row['id']} {row['name']} is {row['status']}")
+    emit_written(row, fmt, f"campaign #{row['id']} {row['name']} is {row['status']}")
 
 
 @app.command("cost")
@@ -262,7 +254,7 @@ def cost(
     with writing() as session:
         campaign = campaigns.set_cost(session, campaigns.get_campaign(session, ref), amount, add=add_)
         row = campaigns.campaign_rows(session, [campaign])[0]
-    _emit_row(row, fmt, f"campaign #{row['id']} {row['name']} cost {_money(row['actual_cost'], row)}")
+    emit_written(row, fmt, f"campaign #{row['id']} {row['name']} cost {_money(row['actual_cost'], row)}")
 
 
 @app.command("add-members", cls=FilterCommand)
@@ -378,7 +370,6 @@ def respond(
 ) -> None:
     """Record a member's response: responded, converted or unsubscribed."""
     from termcrm import dates
-    from termcrm.io.render import emit_one
     from termcrm.services import campaigns, refs
 
     when = dates.parse_when(at).at if at else None
@@ -387,10 +378,7 @@ def respond(
         person = refs.contact(session, contact)
         member = campaigns.respond(session, campaign, person, status=status_, at=when, add=add_)
         row = campaigns.member_rows(session, campaign, [(member, person)])[0]
-    if fmt == "table":
-        done(f"campaign #{campaign.id}: {row['name']} is {row['status']}")
-    else:
-        emit_one(row, fmt, lambda _d: None)
+    emit_written(row, fmt, f"campaign #{campaign.id}: {row['name']} is {row['status']}")
 
 
 @app.command("members", cls=FilterCommand)

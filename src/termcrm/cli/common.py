@@ -213,6 +213,16 @@ def parse_when_opt(value: str | None) -> Any:
     return dates.parse_when(value)
 
 
+def emit_written(row: Any, fmt: str, text: str) -> None:
+    """After a write: ``text`` for people (stderr) with ``-f table``, else the written record in ``fmt``."""
+    if fmt == "table":
+        done(text)
+        return
+    from termcrm.io.render import emit_one
+
+    emit_one(row, fmt, lambda _d: None)
+
+
 def done(text: str) -> None:
     """A confirmation message on stderr (quiet for machine formats)."""
     if state().format in ("table", "text"):

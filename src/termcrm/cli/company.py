@@ -15,6 +15,7 @@ from termcrm.cli.common import (
     YesOpt,
     confirm,
     done,
+    emit_written,
     filter_words,
     reading,
     writing,
@@ -55,15 +56,6 @@ def _columns() -> list[Any]:
 def _values(**values: str | None) -> dict[str, str | None]:
     """The plain fields given on the command line (None means not given)."""
     return {key: value for key, value in values.items() if value is not None}
-
-
-def _emit_row(row: dict[str, Any], fmt: str, text: str) -> None:
-    from termcrm.io.render import emit_one
-
-    if fmt == "table":
-        done(text)
-        return
-    emit_one(row, fmt, lambda _d: None)
 
 
 @app.command("add")
@@ -109,7 +101,7 @@ def add(
         company = companies.create_company(session, data)
         session.flush()
         row = companies.rows(session, [company])[0]
-    _emit_row(row, fmt, f"added company #{row['id']} {row['name']}")
+    emit_written(row, fmt, f"added company #{row['id']} {row['name']}")
 
 
 @app.command("list", cls=FilterCommand)
@@ -200,7 +192,7 @@ def edit(
         companies.update_company(session, company, changes)
         session.flush()
         row = companies.rows(session, [company])[0]
-    _emit_row(row, fmt, f"updated company #{row['id']} {row['name']}")
+    emit_written(row, fmt, f"updated company #{row['id']} {row['name']}")
 
 
 @app.command("rm")

@@ -15,6 +15,7 @@ from termcrm.cli.common import (
     YesOpt,
     confirm,
     done,
+    emit_written,
     filter_words,
     reading,
     writing,
@@ -121,16 +122,7 @@ def add(
         contact = contacts.create_contact(session, data, allow_duplicate=allow_duplicate)
         session.flush()
         row = contacts.rows(session, [contact])[0]
-    _emit_created(row, fmt, f"added contact #{row['id']} {row['name']}")
-
-
-def _emit_created(row: dict[str, Any], fmt: str, text: str) -> None:
-    from termcrm.io.render import emit_one
-
-    if fmt == "table":
-        done(text)
-        return
-    emit_one(row, fmt, lambda _d: None)
+    emit_written(row, fmt, f"added contact #{row['id']} {row['name']}")
 
 
 @app.command("list", cls=FilterCommand)
@@ -268,7 +260,7 @@ def edit(
         contacts.update_contact(session, contact, changes)
         session.flush()
         row = contacts.rows(session, [contact])[0]
-    _emit_created(row, fmt, f"updated contact #{row['id']} {row['name']}")
+    emit_written(row, fmt, f"updated contact #{row['id']} {row['name']}")
 
 
 @app.command("rm")

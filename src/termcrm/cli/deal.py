@@ -17,6 +17,7 @@ from termcrm.cli.common import (
     YesOpt,
     confirm,
     done,
+    emit_written,
     filter_words,
     reading,
     writing,
@@ -176,15 +177,6 @@ def _print_deal(d: Mapping[str, Any]) -> None:
         con.print(f'none yet — crm log REF call "summary" --deal {d["id"]}')
 
 
-def _emit(row: dict[str, Any], fmt: str, text: str) -> None:
-    from termcrm.io.render import emit_one
-
-    if fmt == "table":
-        done(text)
-        return
-    emit_one(row, fmt, lambda _d: None)
-
-
 def _close_date(value: str | None) -> Any:
     if value is None:
         return None
@@ -249,7 +241,7 @@ def add(
     with writing() as session:
         deal = deals.create_deal(session, data)
         row = deals.deal_rows(session, [deal])[0]
-    _emit(row, fmt, f"added deal #{row['id']} {row['title']} ({row['stage']})")
+    emit_written(row, fmt, f"added deal #{row['id']} {row['title']} ({row['stage']})")
 
 
 @app.command("list", cls=FilterCommand)
@@ -289,7 +281,7 @@ def _move(ref: str, fmt: str, action: Any) -> None:
         deal = refs.deal(session, ref)
         action(session, deal)
         row = deals.deal_rows(session, [deal])[0]
-    _emit(row, fmt, f"deal #{row['id']} {row['title']} is now in {row['stage']} ({row['status']})")
+    emit_written(row, fmt, f"deal #{row['id']} {row['title']} is now in {row['stage']} ({row['status']})")
 
 
 @app.command("move")
@@ -397,7 +389,7 @@ def edit(
         deal = refs.deal(session, ref)
         deals.update_deal(session, deal, changes)
         row = deals.deal_rows(session, [deal])[0]
-    _emit(row, fmt, f"updated deal #{row['id']} {row['title']}")
+    emit_written(row, fmt, f"updated deal #{row['id']} {row['title']}")
 
 
 @app.command("rm")
@@ -499,7 +491,7 @@ def item_add(
         rows = deals.line_rows(session, deal)
         row = next(r for r in rows if r["id"] == item.id)
         amount = format_money(deal.amount, deal.currency)
-    _emit(row, fmt, f"added line {row['line']} to deal #{deal.id}; amount is now {amount}")
+    emit_written(row, fmt, f"added line {row['line']} to deal #{deal.id}; amount is now {amount}")
 
 
 @item_app.command("rm")

@@ -16,6 +16,7 @@ from termcrm.cli.common import (
     YesOpt,
     confirm,
     done,
+    emit_written,
     filter_words,
     reading,
     writing,
@@ -52,15 +53,6 @@ def _due_cell(value: Any, row: Mapping[str, Any]) -> str:
 
     text = when(value) if row.get("due_has_time") else str(value or "")
     return f"{text} (overdue)" if row.get("overdue") else text
-
-
-def _emit(row: dict[str, Any], fmt: str, message: str) -> None:
-    from termcrm.io.render import emit_one
-
-    if fmt == "table":
-        done(message)
-        return
-    emit_one(row, fmt, lambda _d: None)
 
 
 def _print_followup(d: Mapping[str, Any]) -> None:
@@ -127,7 +119,7 @@ def add(
         )
         row = followups.rows(session, [item])[0]
     repeat = f", {row['recurrence_text']}" if row["recurrence"] else ""
-    _emit(row, fmt, f"added follow-up #{row['id']} {row['title']} (due {followups.due_text(item)}{repeat})")
+    emit_written(row, fmt, f"added follow-up #{row['id']} {row['title']} (due {followups.due_text(item)}{repeat})")
 
 
 @app.command("list", cls=FilterCommand)
@@ -205,7 +197,7 @@ def edit(
             status=status,
         )
         row = followups.rows(session, [item])[0]
-    _emit(row, fmt, f"updated follow-up #{row['id']} {row['title']} (due {followups.due_text(item)})")
+    emit_written(row, fmt, f"updated follow-up #{row['id']} {row['title']} (due {followups.due_text(item)})")
 
 
 @app.command("rm")
@@ -245,7 +237,7 @@ def done_(
             f"; next: #{result.next.id} due {followups.due_text(result.next)}" if result.next is not None else ""
         )
     logged = f"; logged note #{result.interaction_id}" if result.interaction_id else ""
-    _emit(row, fmt, f"done: follow-up #{row['id']} {row['title']}{next_text}{logged}")
+    emit_written(row, fmt, f"done: follow-up #{row['id']} {row['title']}{next_text}{logged}")
 
 
 @app.command("snooze")
@@ -261,7 +253,7 @@ def snooze(
         item = followups.get_followup(session, ref, archived=False)
         followups.snooze_followup(session, item, until)
         row = followups.rows(session, [item])[0]
-    _emit(row, fmt, f"snoozed follow-up #{row['id']} to {followups.due_text(item)}")
+    emit_written(row, fmt, f"snoozed follow-up #{row['id']} to {followups.due_text(item)}")
 
 
 @app.command("cancel")
@@ -273,4 +265,4 @@ def cancel(ref: IdArg, fmt: FormatOpt = "table") -> None:
         item = followups.get_followup(session, ref, archived=False)
         followups.cancel_followup(session, item)
         row = followups.rows(session, [item])[0]
-    _emit(row, fmt, f"cancelled follow-up #{row['id']} {row['title']}")
+    emit_written(row, fmt, f"cancelled follow-up #{row['id']} {row['title']}")

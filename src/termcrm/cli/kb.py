@@ -16,6 +16,7 @@ from termcrm.cli.common import (
     YesOpt,
     confirm,
     done,
+    emit_written,
     filter_words,
     read_text_arg,
     reading,
@@ -50,15 +51,6 @@ def _columns(search: bool = False) -> list[Any]:
     return cols
 
 
-def _emit(row: dict[str, Any], fmt: str, text: str) -> None:
-    from termcrm.io.render import emit_one
-
-    if fmt == "table":
-        done(text)
-        return
-    emit_one(row, fmt, lambda _d: None)
-
-
 @app.command("add")
 def add(
     title: Annotated[str, typer.Argument(help="The article's title (what question it answers).")],
@@ -75,7 +67,7 @@ def add(
         article = kb.create_article(session, title, body=text, tags=tag or [], publish=publish)
         session.flush()
         row = kb.article_rows(session, [article])[0]
-    _emit(row, fmt, f"added article #{row['id']} {row['title']} ({row['status']})")
+    emit_written(row, fmt, f"added article #{row['id']} {row['title']} ({row['status']})")
 
 
 @app.command("list", cls=FilterCommand)
@@ -170,7 +162,7 @@ def edit(
         article = kb.update_article(session, kb.article_ref(session, ref), changes)
         session.flush()
         row = kb.article_rows(session, [article])[0]
-    _emit(row, fmt, f"updated article #{row['id']} {row['title']} ({row['status']})")
+    emit_written(row, fmt, f"updated article #{row['id']} {row['title']} ({row['status']})")
 
 
 def _edit_text(text: str) -> str:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from termcrm.cli.common import FormatOpt, done, read_text_arg, writing
+from termcrm.cli.common import FormatOpt, emit_written, read_text_arg, writing
 
 app = typer.Typer(help="Record an interaction (call, email, meeting, note...) with a contact.")
 
@@ -37,7 +37,6 @@ def log(
 ) -> None:
     """Record an interaction; --next schedules the follow-up in the same step."""
     from termcrm import dates
-    from termcrm.io.render import emit_one
     from termcrm.services import interactions, refs
 
     when = dates.parse_when(at).at if at else None
@@ -72,7 +71,4 @@ def log(
             followup_text = f"; next: follow-up #{followup.id} {followup.title}"
         session.flush()
         row = interactions.rows(session, [item])[0]
-    if fmt == "table":
-        done(f"logged {row['kind']} #{row['id']}{followup_text}")
-    else:
-        emit_one(row, fmt, lambda _d: None)
+    emit_written(row, fmt, f"logged {row['kind']} #{row['id']}{followup_text}")

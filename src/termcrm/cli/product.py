@@ -16,6 +16,7 @@ from termcrm.cli.common import (
     YesOpt,
     confirm,
     done,
+    emit_written,
     filter_words,
     reading,
     writing,
@@ -66,15 +67,6 @@ def _print_product(d: Mapping[str, Any]) -> None:
     )
 
 
-def _emit(row: dict[str, Any], fmt: str, text: str) -> None:
-    from termcrm.io.render import emit_one
-
-    if fmt == "table":
-        done(text)
-        return
-    emit_one(row, fmt, lambda _d: None)
-
-
 @app.command("add")
 def add(
     name: Annotated[str, typer.Argument(help="Product name.")],
@@ -90,7 +82,7 @@ def add(
     with writing() as session:
         product = products.create_product(session, name, code=code, price=price, cost=cost, currency=currency)
         row = products.rows(session, [product])[0]
-    _emit(row, fmt, f"added product #{row['id']} {row['name']}")
+    emit_written(row, fmt, f"added product #{row['id']} {row['name']}")
 
 
 @app.command("list", cls=FilterCommand)
@@ -145,7 +137,7 @@ def edit(
     with writing() as session:
         product = products.update_product(session, products.get_product(session, ref), changes)
         row = products.rows(session, [product])[0]
-    _emit(row, fmt, f"updated product #{row['id']} {row['name']}")
+    emit_written(row, fmt, f"updated product #{row['id']} {row['name']}")
 
 
 @app.command("rm")

@@ -13,6 +13,7 @@ from termcrm.cli.common import (
     YesOpt,
     confirm,
     done,
+    emit_written,
     filter_words,
     reading,
     writing,
@@ -46,15 +47,6 @@ def _columns() -> list[Any]:
     ]
 
 
-def _emit(row: dict[str, Any], fmt: str, text: str) -> None:
-    from termcrm.io.render import emit_one
-
-    if fmt == "table":
-        done(text)
-        return
-    emit_one(row, fmt, lambda _d: None)
-
-
 @app.command("add", cls=FilterCommand)
 def add(name: NameArg, words: WordsArg = None, fmt: FormatOpt = "table") -> None:
     """Save a segment: a name and contact filter words (checked now, evaluated whenever used)."""
@@ -63,7 +55,7 @@ def add(name: NameArg, words: WordsArg = None, fmt: FormatOpt = "table") -> None
     with writing() as session:
         segment = segments.create_segment(session, name, filter_words(words))
         row = segments.row(session, segment)
-    _emit(row, fmt, f"added segment @{row['name']} ({row['members']} contacts now)")
+    emit_written(row, fmt, f"added segment @{row['name']} ({row['members']} contacts now)")
 
 
 @app.command("list")
@@ -134,7 +126,7 @@ def edit(
         segment = segments.get_segment(session, name)
         segments.update_segment(session, segment, words=new_words or None, rename=rename)
         row = segments.row(session, segment)
-    _emit(row, fmt, f"updated segment @{row['name']} ({row['members']} contacts now)")
+    emit_written(row, fmt, f"updated segment @{row['name']} ({row['members']} contacts now)")
 
 
 @app.command("rm")

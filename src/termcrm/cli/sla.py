@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from termcrm.cli.common import FormatOpt, done, reading, writing
+from termcrm.cli.common import FormatOpt, emit_written, reading, writing
 
 app = typer.Typer(help="SLA targets per ticket priority.", no_args_is_help=True)
 
@@ -47,7 +47,6 @@ def set_(
     fmt: FormatOpt = "table",
 ) -> None:
     """Change a priority's targets; they count business hours when sla.business_hours is set."""
-    from termcrm.io.render import emit_one
     from termcrm.services import sla_policies
 
     with writing() as session:
@@ -56,7 +55,6 @@ def set_(
         )
         key = policy.priority
         rows = [r for r in sla_policies.policy_rows(session) if r["priority"] == key]
-    if fmt == "table":
-        done(f"SLA {key}: first response {rows[0]['first_response']}, resolution {rows[0]['resolution']}")
-    else:
-        emit_one(rows[0], fmt, lambda _d: None)
+    emit_written(
+        rows[0], fmt, f"SLA {key}: first response {rows[0]['first_response']}, resolution {rows[0]['resolution']}"
+    )

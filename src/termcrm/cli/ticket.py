@@ -15,6 +15,7 @@ from termcrm.cli.common import (
     YesOpt,
     confirm,
     done,
+    emit_written,
     filter_words,
     read_text_arg,
     reading,
@@ -52,16 +53,6 @@ def _row(session: Any, ticket: Any) -> dict[str, Any]:
 
     session.flush()
     return tickets.ticket_rows(session, [ticket])[0]  # type: ignore[no-any-return]
-
-
-def _emit(row: dict[str, Any], fmt: str, text: str) -> None:
-    """After the write committed: a message for people, the ticket for machines."""
-    from termcrm.io.render import emit_one
-
-    if fmt == "table":
-        done(text)
-        return
-    emit_one(row, fmt, lambda _d: None)
 
 
 def _ticket(session: Any, ref: str) -> Any:
@@ -119,7 +110,7 @@ def open_(
         )
         row = _row(session, ticket)
         message = f"opened ticket #{ticket.id} {ticket.subject} ({ticket.priority})"
-    _emit(row, fmt, message)
+    emit_written(row, fmt, message)
 
 
 @app.command("list", cls=FilterCommand)
@@ -246,7 +237,6 @@ def comment(
     fmt: FormatOpt = "table",
 ) -> None:
     """Add a comment; your first public one is the ticket's first response."""
-    from termcrm.io.render import emit_one
     from termcrm.services import tickets
 
     body = read_text_arg(text) or ""
@@ -261,10 +251,7 @@ def comment(
             "at": item.at.isoformat(),
         }
         label = f"#{ticket.id}"
-    if fmt == "table":
-        done(f"{'internal note' if internal else 'comment'} #{row['id']} added to ticket {label}")
-    else:
-        emit_one(row, fmt, lambda _d: None)
+    emit_written(row, fmt, f"{'internal note' if internal else 'comment'} #{row['id']} added to ticket {label}")
 
 
 @app.command("assign")
@@ -280,7 +267,7 @@ def assign(
         ticket = tickets.assign_ticket(session, _ticket(session, ref), user)
         row = _row(session, ticket)
         message = f"ticket #{ticket.id} assigned to {row['assignee'] or 'nobody'}"
-    _emit(row, fmt, message)
+    emit_written(row, fmt, message)
 
 
 @app.command("status")
@@ -296,7 +283,7 @@ def status(
         ticket = tickets.set_status(session, _ticket(session, ref), new_status)
         row = _row(session, ticket)
         message = f"ticket #{ticket.id} is {ticket.status}"
-    _emit(row, fmt, message)
+    emit_written(row, fmt, message)
 
 
 @app.command("resolve")
@@ -320,7 +307,7 @@ def resolve(
         row = _row(session, ticket)
         late = " (late: SLA breached)" if row["resolution_breached"] else ""
         message = f"resolved ticket #{ticket.id}{late}"
-    _emit(row, fmt, message)
+    emit_written(row, fmt, message)
 
 
 @app.command("close")
@@ -332,7 +319,7 @@ def close(ref: TicketArg, fmt: FormatOpt = "table") -> None:
         ticket = tickets.close_ticket(session, _ticket(session, ref))
         row = _row(session, ticket)
         message = f"closed ticket #{ticket.id}"
-    _emit(row, fmt, message)
+    emit_written(row, fmt, message)
 
 
 @app.command("reopen")
@@ -344,7 +331,7 @@ def reopen(ref: TicketArg, fmt: FormatOpt = "table") -> None:
         ticket = tickets.reopen_ticket(session, _ticket(session, ref))
         row = _row(session, ticket)
         message = f"reopened ticket #{ticket.id}"
-    _emit(row, fmt, message)
+    emit_written(row, fmt, message)
 
 
 @app.command("rate")
@@ -362,7 +349,7 @@ def rate(
         ticket = tickets.rate_ticket(session, _ticket(session, ref), value, comment=comment_)
         row = _row(session, ticket)
         message = f"ticket #{ticket.id} rated {value}/5"
-    _emit(row, fmt, message)
+    emit_written(row, fmt, message)
 
 
 @app.command("edit")
@@ -400,7 +387,7 @@ def edit(
         ticket = tickets.update_ticket(session, _ticket(session, ref), changes)
         row = _row(session, ticket)
         message = f"updated ticket #{ticket.id}"
-    _emit(row, fmt, message)
+    emit_written(row, fmt, message)
 
 
 @app.command("rm")

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from termcrm.cli.common import FormatOpt, done, reading, writing
+from termcrm.cli.common import FormatOpt, done, emit_written, reading, writing
 
 app = typer.Typer(help="Users of this database.", no_args_is_help=True)
 
@@ -38,16 +38,12 @@ def add(
     fmt: FormatOpt = "table",
 ) -> None:
     """Register a user (you are registered on your first write without this)."""
-    from termcrm.io.render import emit_one
     from termcrm.services import users
 
     with writing() as session:
         user = users.add_user(session, name, email)
         row = users.rows([user])[0]
-    if fmt == "table":
-        done(f"added user #{row['id']} {row['name']}")
-    else:
-        emit_one(row, fmt, lambda _d: None)
+    emit_written(row, fmt, f"added user #{row['id']} {row['name']}")
 
 
 @app.command("list")
