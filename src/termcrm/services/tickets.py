@@ -48,7 +48,7 @@ from termcrm.models import (
     utcnow,
 )
 from termcrm.services import history, refs, sla_policies
-from termcrm.services.common import check_choice, jsonable
+from termcrm.services.common import archive_record, check_choice, jsonable
 from termcrm.services.filters import FieldSpec, FilterContext, compile_words, order_by, parse_words
 from termcrm.sla import BusinessHours, add_working_time, working_time_between
 from termcrm.vocab import TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_STATUSES, TICKET_TYPES
@@ -581,12 +581,7 @@ def update_ticket(
 
 def archive_ticket(session: Session, ticket: Ticket, *, now: datetime | None = None) -> Ticket:
     """Archive (soft-delete) a ticket; ``crm undo`` brings it back."""
-    if ticket.archived_at is not None:
-        raise Invalid(f"ticket #{ticket.id} is already archived")
-    ticket.archived_at = _now(now)
-    session.add(ticket)
-    session.flush()
-    history.set_summary(session, f"archive {_label(ticket)}")
+    archive_record(session, ticket, _label(ticket), now=_now(now))
     return ticket
 
 
