@@ -47,13 +47,9 @@ def _columns() -> list[Any]:
 
 
 def _date(value: Any, _row: Any) -> str:
-    if not value:
-        return ""
-    from datetime import datetime
+    from termcrm.cli.views import when
 
-    from termcrm.dates import format_local
-
-    return format_local(datetime.fromisoformat(value), with_time=False)
+    return when(value, with_time=False)
 
 
 def _cadence(value: str | None) -> int | None:

@@ -406,13 +406,9 @@ def list_(limit: LimitOpt = None, fmt: FormatOpt = "table") -> None:
 
 
 def _when(value: Any, _row: Any) -> str:
-    if not value:
-        return ""
-    from datetime import datetime
+    from termcrm.cli.views import when
 
-    from termcrm.dates import format_local
-
-    return format_local(datetime.fromisoformat(value))
+    return when(value)
 
 
 @app.command("undo")
