@@ -85,6 +85,13 @@ def format_money(minor: int | None, currency: str, *, symbol: bool = False) -> s
     return f"{text} {currency}"
 
 
+def format_number(value: int | float | str | Decimal | None, currency: str) -> str:
+    """A money number in major units, as rows carry it, shown as ``1,250.00 USD`` (empty for None)."""
+    if value is None:
+        return ""
+    return format_money(parse_amount(str(value), currency), currency)
+
+
 def apply_percent(minor: int, basis_points: int) -> int:
     """``minor`` reduced by ``basis_points`` hundredths of a percent, rounded half-even."""
     value = Decimal(minor) * (Decimal(10000 - basis_points) / Decimal(10000))

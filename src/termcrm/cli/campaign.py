@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 import typer
@@ -56,15 +57,10 @@ def _columns() -> list[Any]:
     ]
 
 
-def _money(value: Any, row: Any) -> str:
-    if value is None:
-        return ""
-    from decimal import Decimal
+def _money(value: Any, row: Mapping[str, Any]) -> str:
+    from termcrm.io.render import money_cell
 
-    from termcrm.money import format_money, parse_amount
-
-    currency = row.get("currency") or "USD"
-    return format_money(parse_amount(Decimal(str(value)), currency), currency)
+    return money_cell(value, row)
 
 
 def _percent(value: Any, _row: Any = None) -> str:

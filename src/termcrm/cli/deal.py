@@ -45,12 +45,9 @@ ProbabilityOpt = Annotated[
 
 
 def _money(value: Any, row: Mapping[str, Any]) -> str:
-    if value is None:
-        return ""
-    from termcrm.money import format_money, parse_amount
+    from termcrm.io.render import money_cell
 
-    currency = str(row.get("currency") or "USD")
-    return format_money(parse_amount(str(value), currency), currency)
+    return money_cell(value, row)
 
 
 def _date(value: Any, _row: Any = None) -> str:

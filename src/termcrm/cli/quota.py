@@ -29,7 +29,7 @@ def _columns() -> list[Any]:
 def _money(value: Any, row: Any) -> str:
     from termcrm import money
 
-    return money.format_money(money.parse_amount(str(value), row["currency"]), row["currency"]).rsplit(" ", 1)[0]
+    return money.format_number(value, row["currency"]).rsplit(" ", 1)[0]
 
 
 @app.command("set")

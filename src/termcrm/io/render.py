@@ -37,6 +37,13 @@ class Column:
         return self.header or self.key.replace("_", " ")
 
 
+def money_cell(value: Any, row: Mapping[str, Any]) -> str:
+    """A table cell for a money number in the row's ``currency``."""
+    from termcrm.money import format_number
+
+    return format_number(value, str(row.get("currency") or "USD"))
+
+
 def check_format(fmt: str, allowed: Sequence[str] = FORMATS) -> str:
     """``fmt`` if allowed, else Invalid listing the choices."""
     if fmt not in allowed:

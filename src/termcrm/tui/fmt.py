@@ -43,9 +43,9 @@ def day(value: Any) -> str:
 
 def amount(value: Any, currency: str | None) -> str:
     """A money number (major units) from a row, shown as ``1,250.00 USD``."""
-    if value is None or currency is None:
+    if currency is None:
         return ""
-    return money.format_money(money.parse_amount(value, currency), currency)
+    return money.format_number(value, currency)
 
 
 def totals(items: Any) -> str:
