@@ -442,6 +442,24 @@ def format_local(dt: datetime, with_time: bool = True) -> str:
     return local.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
 
 
+def format_value(value: object, with_time: bool = True) -> str:
+    """An ISO string, datetime or date from a service row, shown in local time; a date stays a date."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, str):
+        if len(value) == 10:
+            return value
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return str(value)
+    if isinstance(value, datetime):
+        return format_local(value, with_time=with_time)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
 def format_delta(td: timedelta) -> str:
     """Show a length of time compactly: ``3d 4h``, ``2h 5m``, ``45m``, ``0m``.
 

@@ -9,7 +9,6 @@ any module can add one without touching this file::
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 from rich.markup import escape
@@ -27,14 +26,9 @@ CORE_KEYS = {
 
 def when(value: Any, with_time: bool = True) -> str:
     """An ISO string or datetime in local time."""
-    if not value:
-        return ""
-    from termcrm.dates import format_local
+    from termcrm.dates import format_value
 
-    dt = datetime.fromisoformat(value) if isinstance(value, str) else value
-    if not isinstance(dt, datetime):
-        return str(value)
-    return format_local(dt, with_time=with_time)
+    return format_value(value, with_time)
 
 
 def _labelled(items: list[Mapping[str, Any]], key: str) -> str:

@@ -8,7 +8,6 @@ a width measured in terminal cells so CJK names line up).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
 from typing import Any
 
 from rich.text import Text
@@ -19,21 +18,7 @@ from termcrm.io.charts import display_width, truncate
 
 def when(value: Any, with_time: bool = True) -> str:
     """An ISO string or datetime in local time (``2026-11-23 14:05``); a date stays a date."""
-    if value in (None, ""):
-        return ""
-    if isinstance(value, str):
-        try:
-            parsed: Any = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-        if len(value) == 10:
-            return value
-        value = parsed
-    if isinstance(value, datetime):
-        return dates.format_local(value, with_time=with_time)
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
+    return dates.format_value(value, with_time)
 
 
 def day(value: Any) -> str:
