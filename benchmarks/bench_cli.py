@@ -14,12 +14,13 @@ within 5 ms.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from _env import bench_env
 
 HERE = Path(__file__).parent
 DATA = HERE / ".data"
@@ -46,7 +47,7 @@ def main() -> None:
 
     DATA.mkdir(exist_ok=True)
     db = DATA / f"demo-{args.contacts}.db"
-    env = {**os.environ, "CRM_DB": str(db), "CRM_USER": "ann", "NO_COLOR": "1"}
+    env = bench_env(CRM_DB=str(db), CRM_USER="ann")
     if args.rebuild or not db.exists():
         start = time.perf_counter()
         subprocess.run(

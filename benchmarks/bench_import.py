@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import random
 import re
 import shutil
@@ -30,6 +29,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from _env import bench_env
 
 HERE = Path(__file__).parent
 DATA = HERE / ".data"
@@ -101,7 +102,7 @@ def main() -> None:
     if shutil.which("sqlite3") is None:
         sys.exit("the sqlite3 shell is not installed")
     DATA.mkdir(exist_ok=True)
-    env = {**os.environ, "CRM_USER": "bench", "NO_COLOR": "1"}
+    env = bench_env(CRM_USER="bench")
     source = DATA / f"contacts-{args.contacts}.csv"
     if args.regenerate or not source.exists():
         generate(source, args.contacts)

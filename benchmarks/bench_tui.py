@@ -32,6 +32,8 @@ import sys
 import time
 from pathlib import Path
 
+from _env import bench_env
+
 HERE = Path(__file__).parent
 DATA = HERE / ".data"
 
@@ -127,7 +129,7 @@ def main() -> None:
 
     DATA.mkdir(exist_ok=True)
     db = DATA / f"demo-{args.contacts}.db"
-    env = {**os.environ, "CRM_USER": "ann", "NO_COLOR": "1", "TZ": os.environ.get("TZ", "UTC")}
+    env = bench_env(CRM_USER="ann", TZ=os.environ.get("TZ", "UTC"))
     env.pop("CRM_DATABASE_URL", None)
     if args.rebuild or not db.exists():
         start = time.perf_counter()
