@@ -7,6 +7,7 @@ import inspect
 import pkgutil
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -256,3 +257,46 @@ def test_the_cli_imports_textual_only_to_open_the_tui() -> None:
     code = "import sys, termcrm.cli, termcrm.cli.tui, termcrm.cli.demo; print('textual' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_binding_id_table_matches_the_screens() -> None:
+    from termcrm.tui.keyids import BINDING_IDS
+
+    bound = {b.id: b.key for cls in _binding_classes() for b in cls.__dict__["BINDINGS"]}
+    assert bound == BINDING_IDS
+    guide = (Path(__file__).parents[1] / "docs" / "tui.md").read_text(encoding="utf-8")
+    assert [i for i in BINDING_IDS if f"`{i}` {BINDING_IDS[i]}" not in guide] == []
+
+
+async def test_keys_rebound_in_config_switch_screens(db, settings) -> None:
+    settings.values["tui.keys.go-pipeline"] = "f2"
+    settings.values["tui.keys.go-reports"] = "ctrl+r,5"
+    app = make(settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        assert app.current_mode == "contacts"
+        await pilot.press("f2")
+        await settle(pilot)
+        assert app.current_mode == "pipeline"
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert app.current_mode == "reports"
+        await pilot.press("1", "5")
+        await settle(pilot)
+        assert app.current_mode == "reports"
+
+
+async def test_a_rebound_key_wins_over_another_binding_of_that_key(db, settings) -> None:
+    settings.values["tui.keys.contacts-add"] = "e"
+    app = make(settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        assert app.focused is None or app.focused.id != "field-first_name"
+        await pilot.press("e")
+        await settle(pilot)
+        assert app.focused is not None and app.focused.id == "field-first_name"
+        assert app.focused.value == ""

@@ -160,3 +160,51 @@ def test_broken_config_file_is_reported_in_one_line(crm) -> None:
     assert result.exit_code == 2
     assert "fix or remove the file" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_tui_keys_can_be_rebound_shown_and_unset(crm) -> None:
+    assert "tui.keys.go-pipeline = f2" in crm.ok("config", "set", "tui.keys.go-pipeline", "f2").stderr
+    crm.ok("config", "set", "tui.keys.quit", "ctrl+x, Q")
+    with _config_file().open("rb") as handle:
+        assert tomllib.load(handle) == {"tui": {"keys": {"go-pipeline": "f2", "quit": "ctrl+x,Q"}}}
+    rows = {r["key"]: r for r in crm.ok("config", "show", "-f", "json").json()}
+    assert (rows["tui.keys.go-pipeline"]["value"], rows["tui.keys.go-pipeline"]["default"]) == ("f2", "2")
+    assert rows["tui.keys.quit"]["set"] is True
+    assert "tui.keys.go-reports" not in rows
+    named = crm.ok("config", "show", "tui.keys.go-reports", "-f", "json").json()[0]
+    assert (named["value"], named["set"]) == ("5", False)
+    assert "back to its default 2" in crm.ok("config", "unset", "tui.keys.go-pipeline").stderr
+    assert "was not set" in crm.ok("config", "unset", "tui.keys.go-pipeline").stderr
+    from termcrm.config import keymap, load_settings
+
+    assert keymap(load_settings().values) == {"quit": "ctrl+x,Q"}
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("tui.keys.fly-away", "f2", "unknown TUI binding 'fly-away'"),
+        ("tui.keys.go-pipeline", "control p", "'control p' is not a key"),
+        ("tui.keys.go-pipeline", "f2,,f3", "'' is not a key"),
+    ],
+)
+def test_tui_keys_refuse_unknown_bindings_and_bad_keys(crm, key, value, message) -> None:
+    result = crm("config", "set", key, value)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert not _config_file().exists()
+
+
+def test_unknown_binding_listed_in_the_error_with_the_valid_ids(crm) -> None:
+    result = crm("config", "set", "tui.keys.fly-away", "f2")
+    assert "go-pipeline" in result.stderr and "contacts-add" in result.stderr
+
+
+def test_hand_edited_keymap_in_config_file_is_checked(crm) -> None:
+    _config_file().parent.mkdir(parents=True, exist_ok=True)
+    _config_file().write_text('[tui.keys]\ngo-pipeline = "two words"\n', encoding="utf-8")
+    result = crm("config", "show")
+    assert result.exit_code == 2
+    assert "'two words' is not a key" in result.stderr
+    _config_file().write_text('[tui.keys]\nnope = "f2"\n', encoding="utf-8")
+    assert "unknown TUI binding 'nope'" in crm("config", "show").stderr

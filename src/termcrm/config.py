@@ -88,6 +88,20 @@ def _bool(value: str) -> bool:
     raise Invalid(f"{value!r} is not true or false")
 
 
+_KEY = re.compile(r"(?:(?:ctrl|shift|alt|super|meta)\+)*(?:[a-z0-9_]+|[^\s,+]|[A-Z])")
+
+
+def _keys(value: str) -> str:
+    """Keys for a TUI binding: one or more Textual key names, comma-separated (``f2``, ``ctrl+n,n``)."""
+    names = [part.strip() for part in value.split(",")]
+    for name in names:
+        if not _KEY.fullmatch(name):
+            raise Invalid(
+                f"{name!r} is not a key; give Textual key names separated by commas, e.g. f2, ctrl+n, question_mark"
+            )
+    return ",".join(names)
+
+
 CONFIG_KEYS: dict[str, ConfigKey] = {
     "user": ConfigKey(None, "acting user name when --user and CRM_USER are not given", _str),
     "currency": ConfigKey("USD", "default currency for amounts (ISO code)", _currency),
@@ -120,7 +134,42 @@ CONFIG_KEYS: dict[str, ConfigKey] = {
     "tui.theme": ConfigKey("", "Textual theme name for the TUI (empty: the default)", _str),
     "tui.confirm_archive": ConfigKey(True, "ask before archiving from the TUI", _bool),
 }
-"""Every key config.toml may hold; dotted keys are TOML tables (``seller.name``)."""
+"""Every key config.toml may hold; dotted keys are TOML tables (``seller.name``).
+
+Besides these, ``tui.keys.<binding id>`` rebinds a TUI key (see :func:`config_key`).
+"""
+
+KEYMAP_PREFIX = "tui.keys."
+"""Keys under this table rebind TUI keys: ``tui.keys.go-pipeline = "f2"``."""
+
+
+def _unknown_key(name: str) -> Invalid:
+    return Invalid(
+        f"unknown key {name!r}; valid keys: {', '.join(sorted(CONFIG_KEYS))}, and {KEYMAP_PREFIX}<binding id>"
+    )
+
+
+def config_key(name: str) -> ConfigKey:
+    """The declaration of setting ``name``: one of :data:`CONFIG_KEYS` or a ``tui.keys.<binding id>``.
+
+    Raises Invalid, listing the valid names, for anything else.
+    """
+    declared = CONFIG_KEYS.get(name)
+    if declared is not None:
+        return declared
+    if not name.startswith(KEYMAP_PREFIX):
+        raise _unknown_key(name)
+    from termcrm.tui.keyids import BINDING_IDS
+
+    binding = name.removeprefix(KEYMAP_PREFIX)
+    if binding not in BINDING_IDS:
+        raise Invalid(f"unknown TUI binding {binding!r} in {name!r}; binding ids: {', '.join(sorted(BINDING_IDS))}")
+    return ConfigKey(BINDING_IDS[binding], f"TUI keys for {binding} (comma-separated Textual key names)", _keys)
+
+
+def keymap(values: dict[str, Any]) -> dict[str, str]:
+    """The TUI keymap set in config: ``{binding id: keys}``."""
+    return {name.removeprefix(KEYMAP_PREFIX): str(v) for name, v in values.items() if name.startswith(KEYMAP_PREFIX)}
 
 
 def default_data_dir() -> Path:
@@ -175,17 +224,19 @@ def read_config_file(path: Path | None = None) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         raise Invalid(f"cannot read {path}: {exc}; fix or remove the file") from None
     flat = _flatten(data)
-    unknown = sorted(set(flat) - set(CONFIG_KEYS))
-    if unknown:
-        raise Invalid(f"{path}: unknown key {unknown[0]!r}; valid keys: {', '.join(sorted(CONFIG_KEYS))}")
+    for name in sorted(flat):
+        try:
+            key = config_key(name)
+            if name.startswith(KEYMAP_PREFIX):
+                flat[name] = key.parse(str(flat[name]))
+        except Invalid as exc:
+            raise Invalid(f"{path}: {exc.message}") from None
     return flat
 
 
 def set_config_value(key: str, text: str, path: Path | None = None) -> Any:
     """Validate ``text`` for ``key`` and write it to config.toml; returns the stored value."""
-    if key not in CONFIG_KEYS:
-        raise Invalid(f"unknown key {key!r}; valid keys: {', '.join(sorted(CONFIG_KEYS))}")
-    value = CONFIG_KEYS[key].parse(text)
+    value = config_key(key).parse(text)
     path = path or config_path()
     flat = read_config_file(path)
     flat[key] = value
@@ -200,8 +251,7 @@ def set_config_value(key: str, text: str, path: Path | None = None) -> Any:
 
 def unset_config_value(key: str, path: Path | None = None) -> bool:
     """Remove ``key`` from config.toml (its default applies again); False when it was not set."""
-    if key not in CONFIG_KEYS:
-        raise Invalid(f"unknown key {key!r}; valid keys: {', '.join(sorted(CONFIG_KEYS))}")
+    config_key(key)
     path = path or config_path()
     flat = read_config_file(path)
     if key not in flat:
@@ -236,7 +286,7 @@ class Settings:
         """A config value, or its declared default."""
         if key in self.values:
             return self.values[key]
-        return CONFIG_KEYS[key].default
+        return config_key(key).default
 
     @property
     def currency(self) -> str:

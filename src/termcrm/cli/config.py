@@ -27,23 +27,27 @@ def show(
     key: Annotated[str | None, typer.Argument(help="Show only this key.")] = None,
     fmt: FormatOpt = "table",
 ) -> None:
-    """Every setting: its value, its default, whether config.toml sets it, and what it does."""
-    from termcrm.config import CONFIG_KEYS, config_path, read_config_file
-    from termcrm.errors import Invalid
+    """Every setting: its value, its default, whether config.toml sets it, and what it does.
+
+    TUI keys rebound with ``tui.keys.<binding id>`` are listed when set, or when named.
+    """
+    from termcrm.config import CONFIG_KEYS, config_key, config_path, read_config_file
     from termcrm.io.render import Column, emit_list
 
     values = read_config_file(config_path())
-    if key is not None and key not in CONFIG_KEYS:
-        raise Invalid(f"unknown key {key!r}; valid keys: {', '.join(sorted(CONFIG_KEYS))}")
-    keys = [key] if key is not None else sorted(CONFIG_KEYS)
+    if key is not None:
+        config_key(key)
+        keys = [key]
+    else:
+        keys = sorted(set(CONFIG_KEYS) | set(values))
     rows = [
         {
             "id": name,
             "key": name,
-            "value": values.get(name, CONFIG_KEYS[name].default),
-            "default": CONFIG_KEYS[name].default,
+            "value": values.get(name, config_key(name).default),
+            "default": config_key(name).default,
             "set": name in values,
-            "help": CONFIG_KEYS[name].help,
+            "help": config_key(name).help,
         }
         for name in keys
     ]
@@ -63,20 +67,36 @@ def show(
 
 @app.command("set", context_settings={"ignore_unknown_options": True})
 def set_(
-    key: Annotated[str, typer.Argument(help="The setting, e.g. currency or seller.name (crm config show lists them).")],
+    key: Annotated[
+        str,
+        typer.Argument(help="The setting, e.g. currency or tui.keys.go-pipeline (crm config show lists them)."),
+    ],
     value: Annotated[str, typer.Argument(help="Its new value.")],
 ) -> None:
     """Change one setting in config.toml; unknown keys and bad values are refused."""
-    from termcrm.config import CONFIG_KEYS, config_path, set_config_value
+    from termcrm.config import config_key, config_path, set_config_value
     from termcrm.errors import Invalid
 
+    declared = config_key(key)
     try:
         stored = set_config_value(key, value)
     except Invalid as exc:
-        if key in CONFIG_KEYS:
-            raise Invalid(f"{key}: {exc.message} ({CONFIG_KEYS[key].help})") from None
-        raise
+        raise Invalid(f"{key}: {exc.message} ({declared.help})") from None
     done(f"{key} = {_shown(stored)} (in {config_path()})")
+
+
+@app.command("unset")
+def unset(
+    key: Annotated[str, typer.Argument(help="The setting to remove from config.toml (its default applies again).")],
+) -> None:
+    """Remove one setting from config.toml, so its default applies again."""
+    from termcrm.config import config_key, config_path, unset_config_value
+
+    default = config_key(key).default
+    if unset_config_value(key):
+        done(f"{key} is back to its default {_shown(default)} (in {config_path()})")
+    else:
+        done(f"{key} was not set; its default is {_shown(default)}")
 
 
 @app.command("path")

@@ -119,6 +119,9 @@ class CrmApp(App[None]):
         self._db_lock = threading.Lock()
         self._closed = False
         threading.Thread(target=self._warm_up, name="termcrm-warm-up", daemon=True).start()
+        from termcrm.config import keymap
+
+        self.set_keymap(keymap(settings.values))
         theme = str(settings.get("tui.theme") or "")
         if theme:
             self._wanted_theme = theme
