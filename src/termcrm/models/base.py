@@ -13,6 +13,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
+from sqlmodel import SQLModel
+from sqlmodel._compat import SQLModelConfig
 
 
 def utcnow() -> datetime:
@@ -64,3 +66,16 @@ def version_column() -> sa.Column[Any]:
     object both as the field's ``sa_column`` and as ``version_id_col``.
     """
     return sa.Column("version", sa.Integer, nullable=False)
+
+
+class Table(SQLModel):
+    """The base of every table.
+
+    Pydantic builds a model's validator and serializer when it is first used
+    rather than when the class is defined: table models are built from
+    columns, not validated, so a one-shot command pays only for the few it
+    dumps (``model_dump`` in the change history) instead of all of them at
+    import.
+    """
+
+    model_config = SQLModelConfig(defer_build=True)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from termcrm.models.base import ts_column, utcnow, version_column
+from termcrm.models.base import Table, ts_column, utcnow, version_column
 from termcrm.vocab import DIRECTIONS, INTERACTION_KINDS, STAGES  # noqa: F401
 
 
-class User(SQLModel, table=True):
+class User(Table, table=True):
     """Someone who uses termcrm; registered on their first write."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -25,7 +25,7 @@ class User(SQLModel, table=True):
 _company_version = version_column()
 
 
-class Company(SQLModel, table=True):
+class Company(Table, table=True):
     """An organisation; its name is unique regardless of case."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -54,7 +54,7 @@ class Company(SQLModel, table=True):
 _contact_version = version_column()
 
 
-class Contact(SQLModel, table=True):
+class Contact(Table, table=True):
     """A person; ``display_name`` is derived from first and last name."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -86,7 +86,7 @@ class Contact(SQLModel, table=True):
     __mapper_args__ = {"version_id_col": _contact_version}
 
 
-class ContactEmail(SQLModel, table=True):
+class ContactEmail(Table, table=True):
     """One email address of a contact; ``email_key`` is the lower-cased form."""
 
     __tablename__ = "contact_email"
@@ -100,7 +100,7 @@ class ContactEmail(SQLModel, table=True):
     position: int = 0
 
 
-class ContactPhone(SQLModel, table=True):
+class ContactPhone(Table, table=True):
     """One phone number of a contact; ``phone_key`` keeps digits only, for matching."""
 
     __tablename__ = "contact_phone"
@@ -114,14 +114,14 @@ class ContactPhone(SQLModel, table=True):
     position: int = 0
 
 
-class Tag(SQLModel, table=True):
+class Tag(Table, table=True):
     """A label on contacts, companies and articles, stored lower-case."""
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(sa_column=sa.Column(sa.String, nullable=False, unique=True))
 
 
-class ContactTag(SQLModel, table=True):
+class ContactTag(Table, table=True):
     """A tag on a contact."""
 
     __tablename__ = "contact_tag"
@@ -130,7 +130,7 @@ class ContactTag(SQLModel, table=True):
     tag_id: int = Field(foreign_key="tag.id", primary_key=True, index=True, ondelete="CASCADE")
 
 
-class CompanyTag(SQLModel, table=True):
+class CompanyTag(Table, table=True):
     """A tag on a company."""
 
     __tablename__ = "company_tag"
@@ -139,7 +139,7 @@ class CompanyTag(SQLModel, table=True):
     tag_id: int = Field(foreign_key="tag.id", primary_key=True, index=True, ondelete="CASCADE")
 
 
-class ContactField(SQLModel, table=True):
+class ContactField(Table, table=True):
     """A custom key/value field on a contact."""
 
     __tablename__ = "contact_field"
@@ -151,7 +151,7 @@ class ContactField(SQLModel, table=True):
     value: str
 
 
-class CompanyField(SQLModel, table=True):
+class CompanyField(Table, table=True):
     """A custom key/value field on a company."""
 
     __tablename__ = "company_field"
@@ -166,7 +166,7 @@ class CompanyField(SQLModel, table=True):
 _interaction_version = version_column()
 
 
-class Interaction(SQLModel, table=True):
+class Interaction(Table, table=True):
     """A call, email, meeting, note, message, visit or event on the timeline."""
 
     __table_args__ = (
@@ -199,7 +199,7 @@ class Interaction(SQLModel, table=True):
     __mapper_args__ = {"version_id_col": _interaction_version}
 
 
-class ChangeSet(SQLModel, table=True):
+class ChangeSet(Table, table=True):
     """One write a user made (a command, a form save): the unit ``crm undo`` reverts."""
 
     __tablename__ = "change_set"
@@ -212,7 +212,7 @@ class ChangeSet(SQLModel, table=True):
     undo_of_id: int | None = Field(default=None, foreign_key="change_set.id")
 
 
-class Change(SQLModel, table=True):
+class Change(Table, table=True):
     """One record's change inside a change set, with the old and new value of each field."""
 
     __table_args__ = (sa.Index("ix_change_entity", "entity", "entity_id"),)

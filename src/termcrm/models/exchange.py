@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from termcrm.models.base import ts_column, utcnow
+from termcrm.models.base import Table, ts_column, utcnow
 
 
-class ImportBatch(SQLModel, table=True):
+class ImportBatch(Table, table=True):
     """One run of ``crm import``."""
 
     __tablename__ = "import_batch"
@@ -26,7 +26,7 @@ class ImportBatch(SQLModel, table=True):
     undone_at: datetime | None = Field(default=None, sa_column=ts_column("undone_at"))
 
 
-class ImportItem(SQLModel, table=True):
+class ImportItem(Table, table=True):
     """A record a batch created or updated; ``before`` holds the old values (JSON) of an update."""
 
     __tablename__ = "import_item"

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from termcrm.models.base import ts_column, utcnow, version_column
+from termcrm.models.base import Table, ts_column, utcnow, version_column
 
 _followup_version = version_column()
 
 
-class Followup(SQLModel, table=True):
+class Followup(Table, table=True):
     """Something promised: due at a time (or on a day, when ``due_has_time`` is false)."""
 
     __table_args__ = (
@@ -44,7 +44,7 @@ class Followup(SQLModel, table=True):
     __mapper_args__ = {"version_id_col": _followup_version}
 
 
-class ReminderMark(SQLModel, table=True):
+class ReminderMark(Table, table=True):
     """What ``crm remind --once`` already printed for a contact: a lapsed cadence or a birthday.
 
     Follow-ups keep this in their own ``reminded_at``; contacts have no such

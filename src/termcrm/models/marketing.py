@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from termcrm.models.base import ts_column, utcnow, version_column
+from termcrm.models.base import Table, ts_column, utcnow, version_column
 from termcrm.vocab import CAMPAIGN_CHANNELS, CAMPAIGN_STATUSES, MEMBER_STATUSES  # noqa: F401
 
 _segment_version = version_column()
 
 
-class Segment(SQLModel, table=True):
+class Segment(Table, table=True):
     """A named, saved contact filter; membership is evaluated when used."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -29,7 +29,7 @@ class Segment(SQLModel, table=True):
 _campaign_version = version_column()
 
 
-class Campaign(SQLModel, table=True):
+class Campaign(Table, table=True):
     """A marketing campaign with a budget, an actual cost and a target segment."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -51,7 +51,7 @@ class Campaign(SQLModel, table=True):
     __mapper_args__ = {"version_id_col": _campaign_version}
 
 
-class CampaignMember(SQLModel, table=True):
+class CampaignMember(Table, table=True):
     """A contact targeted by a campaign, and how far they got."""
 
     __tablename__ = "campaign_member"

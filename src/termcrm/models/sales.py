@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from termcrm.models.base import ts_column, utcnow, version_column
+from termcrm.models.base import Table, ts_column, utcnow, version_column
 from termcrm.vocab import STAGE_KINDS  # noqa: F401
 
 _pipeline_version = version_column()
 
 
-class Pipeline(SQLModel, table=True):
+class Pipeline(Table, table=True):
     """An ordered set of stages a deal moves through."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -30,7 +30,7 @@ class Pipeline(SQLModel, table=True):
 _stage_version = version_column()
 
 
-class Stage(SQLModel, table=True):
+class Stage(Table, table=True):
     """A step of a pipeline, with a default probability and an optional rot limit."""
 
     __table_args__ = (sa.UniqueConstraint("pipeline_id", "name"),)
@@ -50,7 +50,7 @@ class Stage(SQLModel, table=True):
 _deal_version = version_column()
 
 
-class Deal(SQLModel, table=True):
+class Deal(Table, table=True):
     """An opportunity; amounts are integer minor units of ``currency``."""
 
     __table_args__ = (
@@ -136,7 +136,7 @@ class Deal(SQLModel, table=True):
     __mapper_args__ = {"version_id_col": _deal_version}
 
 
-class DealStageChange(SQLModel, table=True):
+class DealStageChange(Table, table=True):
     """A deal entering a stage (``from_stage_id`` is empty for the first one)."""
 
     __tablename__ = "deal_stage_change"
@@ -157,7 +157,7 @@ class DealStageChange(SQLModel, table=True):
 _product_version = version_column()
 
 
-class Product(SQLModel, table=True):
+class Product(Table, table=True):
     """Something sold, with a unit price and (optionally) a unit cost."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -178,7 +178,7 @@ class Product(SQLModel, table=True):
 _line_version = version_column()
 
 
-class LineItem(SQLModel, table=True):
+class LineItem(Table, table=True):
     """A line of a deal: quantity × unit price less a discount (in hundredths of a percent)."""
 
     __tablename__ = "line_item"
@@ -198,7 +198,7 @@ class LineItem(SQLModel, table=True):
     __mapper_args__ = {"version_id_col": _line_version}
 
 
-class Quota(SQLModel, table=True):
+class Quota(Table, table=True):
     """A user's revenue target for a period (``2026``, ``2026-Q4`` or ``2026-11``)."""
 
     __table_args__ = (sa.UniqueConstraint("user_id", "period"),)

@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from termcrm.models.base import ts_column, utcnow, version_column
+from termcrm.models.base import Table, ts_column, utcnow, version_column
 from termcrm.vocab import ARTICLE_STATUSES, TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_STATUSES, TICKET_TYPES  # noqa: F401
 
 _ticket_version = version_column()
 
 
-class Ticket(SQLModel, table=True):
+class Ticket(Table, table=True):
     """A customer request, with its first-response and resolution clocks."""
 
     __table_args__ = (
@@ -64,7 +64,7 @@ class Ticket(SQLModel, table=True):
     __mapper_args__ = {"version_id_col": _ticket_version}
 
 
-class TicketStatusChange(SQLModel, table=True):
+class TicketStatusChange(Table, table=True):
     """A ticket's status change; the pending intervals pause the resolution clock."""
 
     __tablename__ = "ticket_status_change"
@@ -77,7 +77,7 @@ class TicketStatusChange(SQLModel, table=True):
     user_id: int | None = Field(default=None, foreign_key="user.id")
 
 
-class TicketComment(SQLModel, table=True):
+class TicketComment(Table, table=True):
     """A message in a ticket's thread; public ones are seen by the customer."""
 
     __tablename__ = "ticket_comment"
@@ -93,7 +93,7 @@ class TicketComment(SQLModel, table=True):
 _sla_version = version_column()
 
 
-class SlaPolicy(SQLModel, table=True):
+class SlaPolicy(Table, table=True):
     """First-response and resolution targets for one priority, in minutes."""
 
     __tablename__ = "sla_policy"
@@ -109,7 +109,7 @@ class SlaPolicy(SQLModel, table=True):
 _article_version = version_column()
 
 
-class KbArticle(SQLModel, table=True):
+class KbArticle(Table, table=True):
     """A knowledge-base article in Markdown."""
 
     __tablename__ = "kb_article"
@@ -126,7 +126,7 @@ class KbArticle(SQLModel, table=True):
     __mapper_args__ = {"version_id_col": _article_version}
 
 
-class KbArticleTag(SQLModel, table=True):
+class KbArticleTag(Table, table=True):
     """A tag on an article."""
 
     __tablename__ = "kb_article_tag"
@@ -135,7 +135,7 @@ class KbArticleTag(SQLModel, table=True):
     tag_id: int = Field(foreign_key="tag.id", primary_key=True, index=True, ondelete="CASCADE")
 
 
-class KbArticleTicket(SQLModel, table=True):
+class KbArticleTicket(Table, table=True):
     """An article that helped resolve a ticket."""
 
     __tablename__ = "kb_article_ticket"
