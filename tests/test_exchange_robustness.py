@@ -204,3 +204,37 @@ def test_the_garbage_collector_is_restored_after_an_import_even_a_failed_one(db:
     with pytest.raises(CrmError), db.write("x") as session:
         importer.import_csv(session, b"Name,Email\nBo,bo@\n")
     assert gc.isenabled()
+
+
+def _index_sql(db: Any) -> list[tuple[str, str]]:
+    with db.read() as session:
+        rows = session.connection().exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name"
+        )
+        return [(str(name), str(sql)) for name, sql in rows]
+
+
+def test_indexes_set_aside_for_a_big_import_come_back_the_same(db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from termcrm.services import importer
+
+    if db.dialect != "sqlite":
+        pytest.skip("indexes are only set aside on SQLite")
+    monkeypatch.setattr(importer, "_DEFER_INDEXES_FROM", 1)
+    before = _index_sql(db)
+    text = "Name,Email,Phone,Tags\n" + "".join(f"P{i} Q,p{i}@example.com,+1 555 {i:04d},a; b\n" for i in range(50))
+    with db.write("x") as session:
+        importer.import_csv(session, text.encode())
+    assert _index_sql(db) == before
+    with db.read() as session:
+        conn = session.connection()
+        assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+        plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT contact_id FROM contact_email WHERE email_key = 'p7@example.com'"
+        ))  # fmt: skip
+        assert "ix_contact_email_email_key" in plan
+    # A failure after the indexes were set aside: the rollback brings them back.
+    monkeypatch.setattr(importer, "_insert_docs", lambda *a: (_ for _ in ()).throw(RuntimeError("boom")))
+    text = "Name,Email\n" + "".join(f"R{i} S,r{i}@example.com\n" for i in range(80))
+    with pytest.raises(RuntimeError), db.write("x") as session:
+        importer.import_csv(session, text.encode())
+    assert _index_sql(db) == before

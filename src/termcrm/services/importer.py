@@ -608,8 +608,44 @@ def _bulk_insert(conn: sa.Connection, model: Any, columns: Sequence[str], rows: 
         f"INSERT INTO {prep.format_table(table)} ({', '.join(prep.quote(c) for c in columns)}) "
         f"VALUES ({', '.join([mark] * len(columns))})"
     )
-    for chunk in _chunks(rows, 20000):
-        conn.exec_driver_sql(sql, list(chunk))
+    with _indexes_deferred(conn, table.name, len(rows)):
+        for chunk in _chunks(rows, 20000):
+            conn.exec_driver_sql(sql, list(chunk))
+
+
+_DEFER_INDEXES_FROM = 20000
+"""Rows from which a bulk insert into a table at most as big builds its indexes afterwards (SQLite)."""
+
+
+@contextmanager
+def _indexes_deferred(conn: sa.Connection, table: str, count: int) -> Iterator[None]:
+    """On SQLite, drop ``table``'s secondary indexes while ``count`` rows go in and create them again after.
+
+    Sorting all keys once (CREATE INDEX) is much cheaper than inserting them one by one into b-trees
+    in random order: measured for 100,000 contacts, 3.7 s of inserts became 1.9 s with the indexes
+    built afterwards. It pays when the new rows are at least as many as the old ones, so only then.
+    Everything happens inside the import's transaction: if the import fails or is killed, the
+    indexes come back with the rollback. Constraint indexes (UNIQUE, primary keys) stay, and
+    PostgreSQL is left alone (DROP INDEX would lock the table for every other session).
+    """
+    if conn.dialect.name != "sqlite" or count < _DEFER_INDEXES_FROM:
+        yield
+        return
+    existing = conn.exec_driver_sql(f'SELECT max(rowid) FROM "{table}"').scalar() or 0
+    if existing > count:
+        yield
+        return
+    indexes = conn.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name",
+        (table,),
+    ).all()
+    for name, _sql in indexes:
+        conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    try:
+        yield
+    finally:
+        for _name, sql in indexes:
+            conn.exec_driver_sql(sql)
 
 
 def _binder(conn: sa.Connection, model: Any, column: str) -> Callable[[Any], Any]:
