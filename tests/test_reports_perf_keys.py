@@ -8,7 +8,8 @@
 * the tickets backlog comes from (created slot, resolved slot) groups, with the
   first period clipped by ``--since``;
 * the churn rate marks a customer gone when its next active period is not the
-  following one.
+  following one;
+* the period bucket, a nested CASE searched by halves, gives the plain CASE's slot.
 """
 
 from __future__ import annotations
@@ -124,3 +125,19 @@ def test_churn_rate_counts_a_customer_gone_for_a_period_and_back(db: Any) -> Non
         ("2026-10", 1, 0, 2),
     ]
     assert rates[0]["churn_rate"] == 50.0
+
+
+def test_period_bucket_searched_by_halves_matches_the_plain_case(db: Any) -> None:
+    import sqlalchemy as sa
+
+    from termcrm.services.reports._sql import at, bucket
+
+    ends = [utc(2026, month, 1) for month in range(1, 13)] + [utc(2027, 1, 1)]
+    probes = [utc(2025, 12, 31), *ends, *[utc(2026, month, 15) for month in range(1, 13)], utc(2027, 3, 1)]
+    for count in (0, 1, 2, 3, 4, 5, 7, 13):
+        some = ends[:count]
+        with db.read() as s:
+            for probe in [*probes, None]:
+                value = at(probe) if probe is not None else sa.null()
+                expected = next((i for i, end in enumerate(some) if probe is not None and probe < end), None)
+                assert s.execute(sa.select(bucket(value, some))).scalar() == expected, (count, probe)
