@@ -1413,15 +1413,19 @@ def normalize_email(text: str) -> str:
     Raises ValueError (message ``'bob@' is not an email address``) when it is not one.
     """
     value = text.strip()
-    m = re.search(r"<([^<>]*)>\s*$", value)
-    if m:
-        value = m.group(1).strip()
-    if value.lower().startswith("mailto:"):
+    if ">" in value:
+        m = _ANGLED.search(value)
+        if m:
+            value = m.group(1).strip()
+    if value[:7].lower() == "mailto:":
         value = value[7:].strip()
     if not _EMAIL.fullmatch(value):
         raise ValueError(f"{text.strip()!r} is not an email address")
     local, _, domain = value.rpartition("@")
-    return f"{local}@{domain.lower()}"
+    return value if domain.islower() else f"{local}@{domain.lower()}"
+
+
+_ANGLED = re.compile(r"<([^<>]*)>\s*$")
 
 
 _LABEL_SYNONYMS = {

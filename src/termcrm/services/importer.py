@@ -1243,7 +1243,13 @@ def _write_contacts(session: Session, plans: list[_Plan], batch_id: int, options
     ids = _allocate_ids(conn, _table(Contact), len(creates))
     stamp = _binder(conn, Contact, "created_at")(now)
     day = _binder(conn, Contact, "birthday")
-    plain = contact_service.PLAIN_FIELDS
+    # Only the optional columns some row fills: binding 100,000 rows' worth of NULLs costs more than
+    # the rest of the row (the columns left out are NULL all the same).
+    keys: set[str] = set()
+    for plan in creates:
+        keys.update(plan.data)
+    plain = tuple(name for name in contact_service.PLAIN_FIELDS if name in keys)
+    columns = (*_CONTACT_COLUMNS[: -len(contact_service.PLAIN_FIELDS)], *plain)
     contact_rows: list[tuple[Any, ...]] = []
     created_items: list[tuple[Any, ...]] = []
     children = _Children(conn)
@@ -1283,7 +1289,7 @@ def _write_contacts(session: Session, plans: list[_Plan], batch_id: int, options
         created_items.append((batch_id, "contact", cid, "created", None))
         if index % _PROGRESS_EVERY == 0:
             options.progress("writing", index // 2, total)
-    _bulk_insert(conn, Contact, _CONTACT_COLUMNS, contact_rows)
+    _bulk_insert(conn, Contact, columns, contact_rows)
     options.progress("writing", len(creates) // 2, total)
     updated_ids = _update_contacts(conn, updates, company_ids, tag_ids, children, batch_id, now, items)
     children.flush()
