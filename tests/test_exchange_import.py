@@ -545,6 +545,59 @@ def test_undo_removes_created_and_restores_updated(crm, db_url, tmp_path) -> Non
     assert crm.ok("import", "list", "-f", "json").json()[0]["undone_at"] is not None
 
 
+def test_a_bulk_import_records_its_new_records_as_id_ranges_that_undo_takes_back(crm, db_url, tmp_path) -> None:
+    from termcrm.services.importer import _created_items
+
+    assert [(i["entity_id"], i["action"], i["before"]) for i in _created_items(7, "contact", [3, 4, 5, 9, 11, 12])] == [
+        (3, "created_range", '{"last_id": 5}'),
+        (9, "created", None),
+        (11, "created_range", '{"last_id": 12}'),
+    ]
+    crm.ok("contact", "add", "Ann Lee", "--email", "ann@example.com")
+    before = counts(db_url)
+    text = "Name,Email,Company\n" + "".join(f"P{i} Q,p{i}@example.com,Co {i % 3}\n" for i in range(40))
+    out = imported(crm, put(tmp_path, "many.csv", text))
+    assert out["created"] == 40
+    engine = sa.create_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            items = conn.exec_driver_sql(
+                "SELECT entity, entity_id, action, before FROM import_item WHERE entity IN ('contact', 'company') "
+                "ORDER BY entity, entity_id"
+            ).all()
+    finally:
+        engine.dispose()
+    assert [tuple(i) for i in items] == [
+        ("company", 1, "created_range", '{"last_id": 3}'),
+        ("contact", 2, "created_range", '{"last_id": 41}'),
+    ]
+    undone = crm.ok("import", "undo", str(out["batch_id"]), "--yes", "-f", "json").json()
+    assert undone["removed"] == 43
+    after = counts(db_url)
+    for table in ("contact", "contact_email", "company"):
+        assert after[table] == before[table], table
+    assert list(people(crm)) == ["Ann Lee"]
+
+
+def test_undo_takes_back_batches_recorded_one_item_per_record(crm, db_url, tmp_path) -> None:
+    """Batches written before items became id ranges keep one ``created`` item per record."""
+    out = imported(crm, put(tmp_path, "a.csv", "Name,Email\nAnn Lee,ann@example.com\nBo Kim,bo@example.com\n"))
+    engine = sa.create_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DELETE FROM import_item WHERE action = 'created_range'")
+            for cid in (1, 2):
+                conn.exec_driver_sql(
+                    "INSERT INTO import_item (batch_id, entity, entity_id, action) "
+                    f"VALUES ({out['batch_id']}, 'contact', {cid}, 'created')"
+                )
+    finally:
+        engine.dispose()
+    undone = crm.ok("import", "undo", str(out["batch_id"]), "--yes", "-f", "json").json()
+    assert undone["removed"] == 2
+    assert people(crm) == {}
+
+
 def test_undo_refuses_when_an_imported_contact_changed_since(crm, tmp_path) -> None:
     out = imported(crm, put(tmp_path, "a.csv", "Name,Email\nAnn Lee,ann@example.com\n"))
     crm.ok("contact", "edit", "Ann Lee", "--title", "CTO")

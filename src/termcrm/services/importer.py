@@ -19,10 +19,12 @@ Every import runs in two phases inside the caller's write session:
    Deals, interactions and follow-ups go through their services (one change
    set, so ``crm undo`` reverts them too).
 
-Every import is recorded as an :class:`~termcrm.models.ImportBatch` with one
-:class:`~termcrm.models.ImportItem` per record it created or updated (with the
-old values of an update), which :func:`undo_batch` uses to remove what the
-batch created and restore what it updated.
+Every import is recorded as an :class:`~termcrm.models.ImportBatch` with
+:class:`~termcrm.models.ImportItem` rows saying what it created (one
+``created_range`` item per run of consecutive new ids of a bulk insert, else one
+``created`` item per record) and what it updated (one item per record, with the
+old values), which :func:`undo_batch` uses to remove what the batch created and
+restore what it updated.
 """
 
 from __future__ import annotations
@@ -1134,6 +1136,39 @@ def _ensure_tags(conn: sa.Connection, names: set[str], batch_id: int, items: lis
     return out
 
 
+def _created_items(batch_id: int, entity: str, ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The batch items of the records ``ids`` (ascending) a bulk insert created: one ``created_range``
+    item (``entity_id`` the first id, ``before`` ``{"last_id": N}``) per run of consecutive ids, which
+    is every id of the run on SQLite and nearly always on PostgreSQL; a lone id gets a ``created`` item.
+    One item per record cost a fifth of a second and 4 MB for 100,000 contacts.
+    """
+    items: list[dict[str, Any]] = []
+    start = 0
+    for end in range(1, len(ids) + 1):
+        if end < len(ids) and ids[end] == ids[end - 1] + 1:
+            continue
+        first, last = ids[start], ids[end - 1]
+        if first == last:
+            items.append(_item(batch_id, entity, first, "created"))
+        else:
+            items.append(_item(batch_id, entity, first, "created_range", {"last_id": last}))
+        start = end
+    return items
+
+
+def _created_ids(items: Sequence[ImportItem], entity: str) -> list[int]:
+    """The ids of the ``entity`` records the batch items say were created (ranges expanded)."""
+    ids: list[int] = []
+    for item in items:
+        if item.entity != entity:
+            continue
+        if item.action == "created":
+            ids.append(item.entity_id)
+        elif item.action == "created_range":
+            ids.extend(range(item.entity_id, int(json.loads(item.before or "{}")["last_id"]) + 1))
+    return ids
+
+
 def _item(batch_id: int, entity: str, entity_id: int, action: str, before: Any = None) -> dict[str, Any]:
     return {
         "batch_id": batch_id,
@@ -1170,7 +1205,7 @@ def _ensure_companies(
         rows.append((cid, by_key[key], key, owner_id, stamp, stamp, 1))
         out[key] = cid
         named[cid] = by_key[key]
-        items.append(_item(batch_id, "company", cid, "created"))
+    items.extend(_created_items(batch_id, "company", ids))
     columns = ("id", "name", "name_key", "owner_id", "created_at", "updated_at", "version")
     _bulk_insert(conn, Company, columns, rows)
     return out, ids, named
@@ -1251,7 +1286,6 @@ def _write_contacts(session: Session, plans: list[_Plan], batch_id: int, options
     plain = tuple(name for name in contact_service.PLAIN_FIELDS if name in keys)
     columns = (*_CONTACT_COLUMNS[: -len(contact_service.PLAIN_FIELDS)], *plain)
     contact_rows: list[tuple[Any, ...]] = []
-    created_items: list[tuple[Any, ...]] = []
     children = _Children(conn)
     for index, (plan, cid) in enumerate(zip(creates, ids, strict=True)):
         data = plan.data
@@ -1286,7 +1320,6 @@ def _write_contacts(session: Session, plans: list[_Plan], batch_id: int, options
         if "fields" in data:
             for key, value in data["fields"].items():
                 children.fields.append((cid, key, value))
-        created_items.append((batch_id, "contact", cid, "created", None))
         if index % _PROGRESS_EVERY == 0:
             options.progress("writing", index // 2, total)
     _bulk_insert(conn, Contact, columns, contact_rows)
@@ -1294,7 +1327,8 @@ def _write_contacts(session: Session, plans: list[_Plan], batch_id: int, options
     updated_ids = _update_contacts(conn, updates, company_ids, tag_ids, children, batch_id, now, items)
     children.flush()
     options.progress("writing", total, total)
-    _bulk_insert(conn, ImportItem, _ITEM_COLUMNS, created_items + [tuple(i[c] for c in _ITEM_COLUMNS) for i in items])
+    items.extend(_created_items(batch_id, "contact", ids))
+    _bulk_insert(conn, ImportItem, _ITEM_COLUMNS, [tuple(i[c] for c in _ITEM_COLUMNS) for i in items])
     options.progress("indexing", 0, 1)
     _insert_docs(conn, "contact", docs)
     if updated_ids:
@@ -1609,7 +1643,7 @@ def _write_companies(session: Session, plans: list[_Plan], batch_id: int, option
             children.tags.append((cid, tag_ids[tag]))
         for key, value in data.get("fields", {}).items():
             children.fields.append((cid, key, value))
-        items.append(_item(batch_id, "company", cid, "created"))
+    items.extend(_created_items(batch_id, "company", ids))
     options.progress("writing", 0, len(plans))
     for chunk in _chunks(rows):
         conn.execute(table.insert(), list(chunk))
@@ -2236,7 +2270,7 @@ def _refs_to(conn: sa.Connection, table: str, ids: list[int], ignore: set[str]) 
 
 def _undo_core(session: Session, items: Sequence[ImportItem], batch_id: int) -> tuple[int, int]:
     conn = session.connection()
-    created = {name: [i.entity_id for i in items if i.entity == name and i.action == "created"] for name in _OWNED}
+    created = {name: _created_ids(items, name) for name in _OWNED}
     updated = [i for i in items if i.action == "updated"]
     tables = {"contact": _table(Contact), "company": _table(Company)}
     # Check everything first.
@@ -2320,7 +2354,7 @@ def _undo_core(session: Session, items: Sequence[ImportItem], batch_id: int) -> 
         t = tables[name]
         for chunk in _chunks(created[name]):
             conn.execute(sa.delete(t).where(t.c.id.in_(chunk)))
-    tags = [i.entity_id for i in items if i.entity == "tag" and i.action == "created"]
+    tags = _created_ids(items, "tag")
     if tags:
         unused = []
         for chunk in _chunks(tags):
