@@ -402,7 +402,7 @@ def _parse_records(text: str, delimiter: str, limit: int | None = None) -> list[
         for cells in reader:
             start = previous + 1
             previous = reader.line_num
-            if any(cell.strip() for cell in cells):
+            if cells and (cells[0].strip() or any(cell.strip() for cell in cells)):
                 out.append((start, cells))
                 if limit is not None and len(out) >= limit:
                     break

@@ -67,7 +67,7 @@ from termcrm.models import (
 )
 from termcrm.services import contacts as contact_service
 from termcrm.services import history, refs, search
-from termcrm.services.common import EMAIL_RE, check_choice, check_phone, check_tag, phone_key
+from termcrm.services.common import EMAIL_RE, check_choice, check_phone, check_tag
 from termcrm.vocab import FOLLOWUP_PRIORITIES, INTERACTION_KINDS, STAGES
 
 RECORD_TYPES = (*csvread.RECORD_TYPES, "campaign-responses")
@@ -365,7 +365,7 @@ def _copy_data(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _item_key(kind: str, value: str) -> str:
-    return value.lower() if kind == "emails" else phone_key(value)
+    return value.lower() if kind == "emails" else _phone_key(value)
 
 
 def _allocate_ids(conn: sa.Connection, table: sa.Table, count: int) -> list[int]:
@@ -599,8 +599,24 @@ def fast_records(table: csvread.Table, mapping: csvread.Mapping, record_type: st
 # ---------------------------------------------------------------------------
 
 
-def _bulk_insert(conn: sa.Connection, model: Any, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-    """INSERT ``rows`` (tuples of values already in the driver's form) with the DBAPI's executemany."""
+def _executemany(conn: sa.Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    """Run ``sql`` for each of ``rows`` (sequences of values in the driver's form) on the DBAPI cursor of
+    ``conn``, inside its transaction: for 100,000 rows the statement layer's checks and conversions
+    cost more than they protect. Driver errors come out as SQLAlchemy's (IntegrityError...), as
+    ``Connection.execute`` raises them."""
+    dbapi = conn.dialect.loaded_dbapi
+    cursor = conn.connection.cursor()
+    try:
+        for start in range(0, len(rows), 20000):
+            cursor.executemany(sql, rows[start : start + 20000])
+    except dbapi.Error as exc:
+        raise sa.exc.DBAPIError.instance(sql, None, exc, dbapi.Error, dialect=conn.dialect) from exc
+    finally:
+        cursor.close()
+
+
+def _bulk_insert(conn: sa.Connection, model: Any, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """INSERT ``rows`` (sequences of values already in the driver's form) with the DBAPI's executemany."""
     if not rows:
         return
     table = _table(model)
@@ -611,8 +627,7 @@ def _bulk_insert(conn: sa.Connection, model: Any, columns: Sequence[str], rows: 
         f"VALUES ({', '.join([mark] * len(columns))})"
     )
     with _indexes_deferred(conn, table.name, len(rows)):
-        for chunk in _chunks(rows, 20000):
-            conn.exec_driver_sql(sql, list(chunk))
+        _executemany(conn, sql, rows)
 
 
 _DEFER_INDEXES_FROM = 20000
@@ -902,16 +917,27 @@ def _invalid(inp: _Input, kind: str) -> InvalidRow:
 # ---------------------------------------------------------------------------
 
 
+_NON_DIGIT = re.compile(r"\D")
+_PHONE_CHARS = re.compile(r"[^\d\s+().\-/xX#*]")
+"""What :func:`termcrm.services.common.phone_key` removes and what ``check_phone`` refuses."""
+
+
+def _phone_key(value: str) -> str:
+    return _NON_DIGIT.sub("", value)
+
+
 def _check_contact(inp: _Input, checker: _Checker, extra_tags: list[str]) -> None:
     data = inp.data
     for _label, email in data.get("emails", []):
         if not EMAIL_RE.match(email):
             checker.problem(inp, "emails", f"{email!r} is not an email address", email)
-    for _label, phone in data.get("phones", []):
-        try:
-            check_phone(phone)
-        except Invalid as exc:
-            checker.problem(inp, "phones", exc.message, phone)
+    for _label, phone in data.get("phones", ()):
+        bare = phone.strip()  # check_phone's test, with the patterns compiled once
+        if len(_NON_DIGIT.sub("", bare)) < 3 or _PHONE_CHARS.search(bare):
+            try:
+                check_phone(phone)
+            except Invalid as exc:
+                checker.problem(inp, "phones", exc.message, phone)
     stage = data.get("stage")
     if stage is not None and stage not in STAGES:
         checker.problem(inp, "stage", f"stage {stage!r} is not one of: {', '.join(STAGES)}", stage)
@@ -936,7 +962,7 @@ def _contact_keys(data: dict[str, Any], match: str) -> list[str]:
     if match == "email":
         return [e.lower() for _, e in data.get("emails", [])]
     if match == "phone":
-        return [k for k in (phone_key(p) for _, p in data.get("phones", [])) if len(k) >= 6]
+        return [k for k in (_phone_key(p) for _, p in data.get("phones", [])) if len(k) >= 6]
     if match == "name":
         name = contact_service.display_name(data.get("first_name") or "", data.get("last_name") or "")
         return [name.casefold()] if name else []
@@ -1019,13 +1045,14 @@ def _dedupe(
     by_key: dict[str, _Plan] = {}
     by_target: dict[int, _Plan] = {}
     policy = options.on_duplicate
+    preset = preset or {}
     for inp in inputs:
         if inp.problems:
             continue
         data = inp.data
         keys = keys_of(data) if policy != "create" else []
-        target: int | None = (preset or {}).get(id(inp))
-        if target is None:
+        target: int | None = preset.get(id(inp)) if preset else None
+        if target is None and db_matches:
             for k in keys:
                 ids = db_matches.get(k)
                 if not ids:
@@ -1041,8 +1068,11 @@ def _dedupe(
             if inp.problems:
                 continue
         earlier = by_target.get(target) if target is not None else None
-        if earlier is None and keys:
-            earlier = next((by_key[k] for k in keys if k in by_key), None)
+        if earlier is None:
+            for k in keys:
+                earlier = by_key.get(k)
+                if earlier is not None:
+                    break
         if earlier is not None:
             if policy == "update":
                 if not earlier.own:
@@ -1221,7 +1251,10 @@ def _contact_doc(
     parts += [e for _, e in data.get("emails", ())]
     parts += [p for _, p in data.get("phones", ())]
     parts += data.get("tags", ())
-    body = " ".join(str(v) for v in parts if v)
+    try:
+        body = " ".join(filter(None, parts))
+    except TypeError:  # a value that is not text yet
+        body = " ".join(str(v) for v in parts if v)
     return (cid, title, body + search._extra_words(title, body, dialect))
 
 
@@ -1237,8 +1270,7 @@ def _insert_docs(conn: sa.Connection, kind: str, docs: list[tuple[Any, ...]]) ->
     else:
         rows = [(kind, rid, title, body) for rid, title, body in docs]
         sql = "INSERT INTO search_doc(kind, ref_id, title, body) VALUES (%s, %s, %s, %s)"
-    for chunk in _chunks(rows, 20000):
-        conn.exec_driver_sql(sql, list(chunk))
+    _executemany(conn, sql, rows)
 
 
 _CONTACT_COLUMNS = (
@@ -1379,7 +1411,7 @@ class _Children:
     ) -> list[list[Any]]:
         added = []
         for label, phone in phones:
-            key = phone_key(phone)
+            key = _phone_key(phone)
             if key in have:
                 continue
             have.add(key)
@@ -1400,8 +1432,8 @@ class _Children:
     def flush(self, owner: str = "contact") -> None:
         self.assign_ids()
         fk = f"{owner}_id"
-        _bulk_insert(self.conn, ContactEmail, _EMAIL_COLUMNS, [tuple(r) for r in self.emails])
-        _bulk_insert(self.conn, ContactPhone, _PHONE_COLUMNS, [tuple(r) for r in self.phones])
+        _bulk_insert(self.conn, ContactEmail, _EMAIL_COLUMNS, self.emails)
+        _bulk_insert(self.conn, ContactPhone, _PHONE_COLUMNS, self.phones)
         _bulk_insert(self.conn, ContactTag if owner == "contact" else CompanyTag, (fk, "tag_id"), self.tags)
         _bulk_insert(self.conn, ContactField if owner == "contact" else CompanyField, (fk, "key", "value"), self.fields)
         for rows in (self.emails, self.phones, self.tags, self.fields):
@@ -2253,6 +2285,10 @@ def undo_batch(session: Session, ref: str | int, *, now: datetime | None = None)
 def _refs_to(conn: sa.Connection, table: str, ids: list[int], ignore: set[str]) -> dict[tuple[str, str], set[int]]:
     """Which of ``ids`` are referenced from other tables (ignoring ``ignore``): {(table, column): ids}."""
     from sqlmodel import SQLModel
+
+    from termcrm.models import load_all
+
+    load_all()
 
     out: dict[tuple[str, str], set[int]] = {}
     for other in SQLModel.metadata.sorted_tables:
