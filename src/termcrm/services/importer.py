@@ -388,6 +388,11 @@ def _gc_paused() -> Iterator[None]:
     import ends; the collector would walk them again and again although none of them can be
     garbage yet. Measured: about 40 % of the time of a 100,000-contact import. Reference counting
     still frees everything as usual; the collector is restored afterwards.
+
+    Objects made while the collector is paused all sit in its youngest generation, so the first
+    collection after it resumes would walk every one that the result still holds (0.3 s after
+    100,000 contacts). ``freeze`` + ``unfreeze`` moves them to the oldest generation in one step
+    instead, where they are examined with the program's other long-lived objects.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -395,6 +400,8 @@ def _gc_paused() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 
