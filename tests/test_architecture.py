@@ -109,3 +109,51 @@ def test_shell_completion_of_nouns_and_options_imports_no_sqlalchemy() -> None:
     options, loaded = _complete("crm contact list --so", 3)
     assert options.split() == ["--sort"]
     assert "sqlalchemy" not in loaded and "textual" not in loaded
+
+
+def test_table_home_names_each_tables_module() -> None:
+    import importlib
+
+    from sqlmodel import SQLModel
+
+    from termcrm import models
+
+    models.load_all()
+    found = {}
+    for module in models.MODULES:
+        mod = importlib.import_module(f"termcrm.models.{module}")
+        for table in SQLModel.metadata.sorted_tables:
+            if any(getattr(obj, "__table__", None) is table for obj in vars(mod).values()):
+                found[table.name] = module
+    assert found == models.TABLE_HOME
+    assert {name for name in models.__all__ if name[0].isupper()} - {"Table", "UTCDateTime"} == set(
+        models._HOME  # noqa: SLF001 - the lazy name table
+    )
+
+
+def test_a_contact_command_builds_only_the_customer_tables(tmp_path) -> None:
+    db = tmp_path / "x.db"
+    subprocess.run(
+        [sys.executable, "-m", "termcrm", "--db", str(db), "--user", "ann", "contact", "add", "Ann Lee"],
+        capture_output=True,
+        check=True,
+    )
+    loaded = _loaded_after(
+        "import sys\n"
+        f"sys.argv=['crm','--db','{db}','contact','list']\n"
+        "from termcrm.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass"
+    )
+    assert "termcrm.models.core" in loaded
+    assert not loaded & {"termcrm.models.sales", "termcrm.models.service", "termcrm.models.marketing"}
+
+
+def test_a_flush_builds_the_tables_its_rows_point_at(tmp_path) -> None:
+    """An interaction names a deal: logging one in a fresh process must not need the sales tables loaded first."""
+    db = tmp_path / "x.db"
+    crm = [sys.executable, "-m", "termcrm", "--db", str(db), "--user", "ann"]
+    subprocess.run([*crm, "contact", "add", "Ann Lee", "--email", "ann@example.com"], capture_output=True, check=True)
+    out = subprocess.run([*crm, "log", "ann@example.com", "call", "Intro"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    shown = subprocess.run([*crm, "activity", "list", "-f", "json"], capture_output=True, text=True, check=True)
+    assert '"summary": "Intro"' in shown.stdout

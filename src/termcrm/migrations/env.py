@@ -16,7 +16,9 @@ config = context.config
 def _target_metadata():  # type: ignore[no-untyped-def]
     from sqlmodel import SQLModel
 
-    import termcrm.models  # noqa: F401 - registers the tables
+    from termcrm.models import load_all
+
+    load_all()
 
     return SQLModel.metadata
 

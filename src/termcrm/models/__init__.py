@@ -1,42 +1,186 @@
-"""SQLModel tables, one module per aggregate; importing this package registers them all."""
+"""SQLModel tables, one module per aggregate.
 
-from termcrm.models.base import UTCDateTime, utcnow
-from termcrm.models.core import (
-    Change,
-    ChangeSet,
-    Company,
-    CompanyField,
-    CompanyTag,
-    Contact,
-    ContactEmail,
-    ContactField,
-    ContactPhone,
-    ContactTag,
-    Interaction,
-    Tag,
-    User,
-)
-from termcrm.models.exchange import ImportBatch, ImportItem
-from termcrm.models.followups import Followup, ReminderMark
-from termcrm.models.marketing import Campaign, CampaignMember, Segment
-from termcrm.models.sales import (
-    Deal,
-    DealStageChange,
-    LineItem,
-    Pipeline,
-    Product,
-    Quota,
-    Stage,
-)
-from termcrm.models.service import (
-    KbArticle,
-    KbArticleTag,
-    KbArticleTicket,
-    SlaPolicy,
-    Ticket,
-    TicketComment,
-    TicketStatusChange,
-)
+A module's tables are built when one of its names is first used, so
+``from termcrm.models import Contact`` builds the customer tables and not the
+sales or service ones: a one-shot command pays for the tables it touches.
+:func:`load_all` registers every table, for what needs the whole schema
+(migrations, dumps, undo, the demo).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from termcrm.models.base import Table, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from termcrm.models.core import (
+        Change,
+        ChangeSet,
+        Company,
+        CompanyField,
+        CompanyTag,
+        Contact,
+        ContactEmail,
+        ContactField,
+        ContactPhone,
+        ContactTag,
+        Interaction,
+        Tag,
+        User,
+    )
+    from termcrm.models.exchange import (
+        ImportBatch,
+        ImportItem,
+    )
+    from termcrm.models.followups import (
+        Followup,
+        ReminderMark,
+    )
+    from termcrm.models.marketing import (
+        Campaign,
+        CampaignMember,
+        Segment,
+    )
+    from termcrm.models.sales import (
+        Deal,
+        DealStageChange,
+        LineItem,
+        Pipeline,
+        Product,
+        Quota,
+        Stage,
+    )
+    from termcrm.models.service import (
+        KbArticle,
+        KbArticleTag,
+        KbArticleTicket,
+        SlaPolicy,
+        Ticket,
+        TicketComment,
+        TicketStatusChange,
+    )
+
+MODULES = ("core", "exchange", "followups", "marketing", "sales", "service")
+"""The table modules, in the order :func:`load_all` imports them."""
+
+_HOME: dict[str, str] = {
+    "Campaign": "marketing",
+    "CampaignMember": "marketing",
+    "Change": "core",
+    "ChangeSet": "core",
+    "Company": "core",
+    "CompanyField": "core",
+    "CompanyTag": "core",
+    "Contact": "core",
+    "ContactEmail": "core",
+    "ContactField": "core",
+    "ContactPhone": "core",
+    "ContactTag": "core",
+    "Deal": "sales",
+    "DealStageChange": "sales",
+    "Followup": "followups",
+    "ImportBatch": "exchange",
+    "ImportItem": "exchange",
+    "Interaction": "core",
+    "KbArticle": "service",
+    "KbArticleTag": "service",
+    "KbArticleTicket": "service",
+    "LineItem": "sales",
+    "Pipeline": "sales",
+    "Product": "sales",
+    "Quota": "sales",
+    "ReminderMark": "followups",
+    "Segment": "marketing",
+    "SlaPolicy": "service",
+    "Stage": "sales",
+    "Tag": "core",
+    "Ticket": "service",
+    "TicketComment": "service",
+    "TicketStatusChange": "service",
+    "User": "core",
+}
+"""Each table class's module."""
+
+
+TABLE_HOME: dict[str, str] = {
+    "campaign": "marketing",
+    "campaign_member": "marketing",
+    "change": "core",
+    "change_set": "core",
+    "company": "core",
+    "company_field": "core",
+    "company_tag": "core",
+    "contact": "core",
+    "contact_email": "core",
+    "contact_field": "core",
+    "contact_phone": "core",
+    "contact_tag": "core",
+    "deal": "sales",
+    "deal_stage_change": "sales",
+    "followup": "followups",
+    "import_batch": "exchange",
+    "import_item": "exchange",
+    "interaction": "core",
+    "kb_article": "service",
+    "kb_article_tag": "service",
+    "kb_article_ticket": "service",
+    "line_item": "sales",
+    "pipeline": "sales",
+    "product": "sales",
+    "quota": "sales",
+    "reminder_mark": "followups",
+    "segment": "marketing",
+    "sla_policy": "service",
+    "stage": "sales",
+    "tag": "core",
+    "ticket": "service",
+    "ticket_comment": "service",
+    "ticket_status_change": "service",
+    "user": "core",
+}
+"""Each table name's module (a test keeps it true)."""
+
+
+def __getattr__(name: str) -> Any:
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def load_all() -> None:
+    """Build every table (the metadata then holds the whole schema)."""
+    for module in MODULES:
+        importlib.import_module(f"{__name__}.{module}")
+
+
+_REFERENCES_LOADED: set[type] = set()
+
+
+@event.listens_for(Session, "before_flush")
+def _load_referenced_tables(session: Session, _ctx: Any, _instances: Any) -> None:
+    """Build the tables that flushed rows point at with foreign keys.
+
+    A flush orders its inserts by foreign keys, so a contact's interaction
+    (whose ``deal_id`` names the sales tables) needs them built even when the
+    command never touches a deal.
+    """
+    for cls in {type(obj) for obj in (*session.new, *session.dirty, *session.deleted)} - _REFERENCES_LOADED:
+        table = getattr(cls, "__table__", None)
+        if table is not None:
+            for fk in table.foreign_keys:
+                target = fk.target_fullname.partition(".")[0]
+                if target not in table.metadata.tables and target in TABLE_HOME:
+                    importlib.import_module(f"{__name__}.{TABLE_HOME[target]}")
+        _REFERENCES_LOADED.add(cls)
+
 
 __all__ = [
     "Campaign",
@@ -68,11 +212,13 @@ __all__ = [
     "Segment",
     "SlaPolicy",
     "Stage",
+    "Table",
     "Tag",
     "Ticket",
     "TicketComment",
     "TicketStatusChange",
-    "User",
     "UTCDateTime",
+    "User",
+    "load_all",
     "utcnow",
 ]

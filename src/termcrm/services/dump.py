@@ -52,7 +52,9 @@ a restore replaces their rows with the dump's."""
 
 def tables() -> list[sa.Table]:
     """Every table a dump holds, in dependency order (parents before children)."""
-    import termcrm.models  # noqa: F401  (registers every table)
+    from termcrm.models import load_all
+
+    load_all()
 
     return list(SQLModel.metadata.sorted_tables)
 

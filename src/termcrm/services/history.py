@@ -23,50 +23,30 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, SQLModel, select
 
 from termcrm.errors import Conflict, NotFound
-from termcrm.models import (
-    Change,
-    ChangeSet,
-    CompanyField,
-    CompanyTag,
-    ContactEmail,
-    ContactField,
-    ContactPhone,
-    ContactTag,
-    DealStageChange,
-    ImportBatch,
-    ImportItem,
-    KbArticleTag,
-    KbArticleTicket,
-    LineItem,
-    TicketComment,
-    TicketStatusChange,
-    User,
-    UTCDateTime,
-    utcnow,
-)
+from termcrm.models import Change, ChangeSet, User, UTCDateTime, load_all, utcnow
 
 INFO_KEY = "termcrm_history"
-UNTRACKED: tuple[type[SQLModel], ...] = (Change, ChangeSet, User, ImportBatch, ImportItem)
+UNTRACKED = frozenset({"change", "change_set", "user", "import_batch", "import_item"})
 """Tables whose writes are not themselves history."""
 
 SKIP_FIELDS = frozenset({"version", "updated_at"})
 """Fields that change on every write and carry no information of their own."""
 
-PARENTS: dict[type[SQLModel], tuple[str, str]] = {
-    ContactEmail: ("contact", "contact_id"),
-    ContactPhone: ("contact", "contact_id"),
-    ContactTag: ("contact", "contact_id"),
-    ContactField: ("contact", "contact_id"),
-    CompanyTag: ("company", "company_id"),
-    CompanyField: ("company", "company_id"),
-    LineItem: ("deal", "deal_id"),
-    DealStageChange: ("deal", "deal_id"),
-    TicketComment: ("ticket", "ticket_id"),
-    TicketStatusChange: ("ticket", "ticket_id"),
-    KbArticleTag: ("kb_article", "article_id"),
-    KbArticleTicket: ("kb_article", "article_id"),
+PARENTS: dict[str, tuple[str, str]] = {
+    "contact_email": ("contact", "contact_id"),
+    "contact_phone": ("contact", "contact_id"),
+    "contact_tag": ("contact", "contact_id"),
+    "contact_field": ("contact", "contact_id"),
+    "company_tag": ("company", "company_id"),
+    "company_field": ("company", "company_id"),
+    "line_item": ("deal", "deal_id"),
+    "deal_stage_change": ("deal", "deal_id"),
+    "ticket_comment": ("ticket", "ticket_id"),
+    "ticket_status_change": ("ticket", "ticket_id"),
+    "kb_article_tag": ("kb_article", "article_id"),
+    "kb_article_ticket": ("kb_article", "article_id"),
 }
-"""Child tables whose changes show in their parent record's history."""
+"""Child tables (by name) whose changes show in their parent record's history."""
 
 
 @dataclass
@@ -166,7 +146,7 @@ def _identity(obj: SQLModel) -> list[Any]:
 
 
 def _record_key(obj: SQLModel, table: str, ident: list[Any]) -> str | None:
-    parent = PARENTS.get(type(obj))
+    parent = PARENTS.get(table)
     if parent:
         name, attr = parent
         return f"{name}:{getattr(obj, attr)}"
@@ -193,9 +173,11 @@ def _after_flush(session: OrmSession, _ctx: Any) -> None:
     rows: list[dict[str, Any]] = []
     for action, objects in (("create", session.new), ("update", session.dirty), ("delete", session.deleted)):
         for obj in objects:
-            if not isinstance(obj, SQLModel) or isinstance(obj, UNTRACKED):
+            if not isinstance(obj, SQLModel):
                 continue
             table: str = obj.__tablename__  # type: ignore[assignment]
+            if table in UNTRACKED:
+                continue
             data: dict[str, Any] = {}
             insp = inspect(obj)
             for key in _column_keys(obj):
@@ -223,7 +205,7 @@ def _after_flush(session: OrmSession, _ctx: Any) -> None:
             if state.touched is not None:
                 if len(ident) == 1 and isinstance(ident[0], int):
                     state.touched.add((table, ident[0]))
-                parent = PARENTS.get(type(obj))
+                parent = PARENTS.get(table)
                 if parent and getattr(obj, parent[1]) is not None:
                     state.touched.add((parent[0], int(getattr(obj, parent[1]))))
             rows.append(
@@ -268,6 +250,7 @@ def finish(session: Session) -> None:
 
 def model_for(table: str) -> type[SQLModel]:
     """The SQLModel class of a table name."""
+    load_all()
     for mapper in SQLModel._sa_registry.mappers:  # type: ignore[attr-defined]
         cls = mapper.class_
         if getattr(cls, "__tablename__", None) == table:

@@ -8,13 +8,16 @@ reference raises :class:`~termcrm.errors.Ambiguous` listing the candidates.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, select
 
 from termcrm.errors import Ambiguous, Invalid, NotFound
-from termcrm.models import Company, Contact, ContactEmail, Deal, User
+from termcrm.models import Company, Contact, ContactEmail, User
+
+if TYPE_CHECKING:
+    from termcrm.models import Deal
 
 T = TypeVar("T", bound=SQLModel)
 
@@ -136,6 +139,8 @@ def user(session: Session, ref: str, *, create: bool = False) -> User:
 
 def deal(session: Session, ref: str | int) -> Deal:
     """Resolve a deal by id or unique title."""
+    from termcrm.models import Deal
+
     text = str(ref).strip()
     if text.lstrip("#").isdigit():
         return by_id(session, Deal, text, "deal")
