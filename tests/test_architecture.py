@@ -157,3 +157,15 @@ def test_a_flush_builds_the_tables_its_rows_point_at(tmp_path) -> None:
     assert out.returncode == 0, out.stderr
     shown = subprocess.run([*crm, "activity", "list", "-f", "json"], capture_output=True, text=True, check=True)
     assert '"summary": "Intro"' in shown.stdout
+
+
+def test_a_named_noun_command_is_built_alone_and_help_gets_them_all() -> None:
+    from termcrm.cli import _noun_command, deal, search
+
+    assert list(_noun_command(deal.app, "move").commands) == ["move"]
+    everything = set(_noun_command(deal.app, None).commands)
+    assert {"add", "list", "show", "move", "won", "lost"} <= everything
+    assert set(_noun_command(deal.app, "--help").commands) == everything
+    assert set(_noun_command(deal.app, "mvoe").commands) == everything
+    assert not hasattr(_noun_command(search.app, "ann"), "commands")
+    assert list(_noun_command(deal.app, "item").commands) == ["item"]

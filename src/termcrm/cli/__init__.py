@@ -10,6 +10,7 @@ conflict, 5 invalid input file.
 
 from __future__ import annotations
 
+import copy
 import importlib
 import json
 import os
@@ -77,6 +78,31 @@ def emit_error(exc: CrmError | str, code: str = "error", exit_code: int = 1) -> 
         sys.stderr.write(f"error: {message}\n")
 
 
+def _noun_command(app: typer.Typer, wanted: str | None) -> Any:
+    """The click command of a noun's Typer app.
+
+    When the command line names one of the noun's commands (``crm deal move
+    ...``), the group is built with that command alone: Typer turns every
+    command's signature into click parameters, which for a whole noun costs
+    more than the command itself does. Help, completion and anything else
+    get the whole group.
+    """
+    is_group = bool(app.registered_callback or app.info.callback or app.registered_groups)
+    if wanted and (is_group or len(app.registered_commands) > 1):
+        alone = copy.copy(app)
+        alone.registered_commands = [
+            info
+            for info in app.registered_commands
+            if (info.name or typer.main.get_command_name(info.callback.__name__)) == wanted  # type: ignore[union-attr]
+        ]
+        alone.registered_groups = [
+            info for info in app.registered_groups if (info.name or info.typer_instance.info.name) == wanted
+        ]
+        if alone.registered_commands or alone.registered_groups:
+            return typer.main.get_group(alone)
+    return typer.main.get_command(app)
+
+
 class CrmGroup(TyperGroup):
     """The root group: lazy nouns, one-line errors, exit codes."""
 
@@ -90,7 +116,7 @@ class CrmGroup(TyperGroup):
             return click.Command(name=cmd_name, help=COMMANDS[cmd_name][1], short_help=COMMANDS[cmd_name][1])
         module = importlib.import_module(f"termcrm.cli.{COMMANDS[cmd_name][0]}")
         module.app._add_completion = False  # completion is offered once, on the root command
-        command = typer.main.get_command(module.app)
+        command = _noun_command(module.app, ctx.args[0] if ctx.args else None)
         command.name = cmd_name
         if not command.help:
             command.help = COMMANDS[cmd_name][1]
