@@ -169,3 +169,20 @@ def test_a_named_noun_command_is_built_alone_and_help_gets_them_all() -> None:
     assert set(_noun_command(deal.app, "mvoe").commands) == everything
     assert not hasattr(_noun_command(search.app, "ann"), "commands")
     assert list(_noun_command(deal.app, "item").commands) == ["item"]
+
+
+def test_the_command_line_builds_only_the_named_command(crm, monkeypatch) -> None:
+    import typer.main
+
+    built: list[list[str]] = []
+    original = typer.main.get_group
+
+    def spy(app: object) -> object:
+        group = original(app)  # type: ignore[arg-type]
+        built.append(sorted(group.commands))
+        return group
+
+    monkeypatch.setattr(typer.main, "get_group", spy)
+    crm.ok("deal", "list")
+    assert ["list"] in built
+    assert not [names for names in built if "move" in names]

@@ -116,11 +116,16 @@ class CrmGroup(TyperGroup):
             return click.Command(name=cmd_name, help=COMMANDS[cmd_name][1], short_help=COMMANDS[cmd_name][1])
         module = importlib.import_module(f"termcrm.cli.{COMMANDS[cmd_name][0]}")
         module.app._add_completion = False  # completion is offered once, on the root command
-        command = _noun_command(module.app, ctx.args[0] if ctx.args else None)
+        command = _noun_command(module.app, ctx.meta.get("termcrm_subcommand"))
         command.name = cmd_name
         if not command.help:
             command.help = COMMANDS[cmd_name][1]
         return command
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        # What follows the noun, so get_command can build that command alone.
+        ctx.meta["termcrm_subcommand"] = args[1] if len(args) > 1 else None
+        return super().resolve_command(ctx, args)
 
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         ctx.meta["termcrm_listing"] = True
