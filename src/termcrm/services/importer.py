@@ -547,14 +547,17 @@ def fast_records(table: csvread.Table, mapping: csvread.Mapping, record_type: st
                         if not any(map(str.isdigit, piece)):
                             phone_errors.append(cell_error(line, column, f"{piece!r} is not a phone number"))
                             continue
-                        piece = blanks.sub(" ", piece)
+                        if "  " in piece or not piece.isprintable():  # else \s+ is only single spaces
+                            piece = blanks.sub(" ", piece)
                         key = piece.lower()
                         if key not in phone_keys:
                             phone_keys.add(key)
                             phones.append((item_label, piece))
             elif code == 6:
                 for tag in tag_sep.split(value):
-                    tag = blanks.sub(" ", tag.strip())
+                    tag = tag.strip()
+                    if "  " in tag or not tag.isprintable():  # every \s is unprintable but the space
+                        tag = blanks.sub(" ", tag)
                     if not tag or (drop is not None and drop.fullmatch(tag)):
                         continue
                     if tag not in tags:
