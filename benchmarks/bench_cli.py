@@ -18,6 +18,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from _env import bench_env
@@ -27,15 +28,31 @@ DATA = HERE / ".data"
 CRM = [sys.executable, "-m", "termcrm"]
 
 
-def run_median(cmd: list[str], runs: int, env: dict[str, str]) -> float:
-    """Median wall time of ``cmd`` over ``runs`` runs (after one warm-up), in seconds."""
+def _timed(cmd: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
     subprocess.run(cmd, capture_output=True, env=env, check=True)
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(cmd, capture_output=True, env=env, check=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return time.perf_counter() - start
+
+
+def interleaved_medians(
+    cases: dict[str, Callable[[int], list[str]]], runs: int, env: dict[str, str]
+) -> dict[str, float]:
+    """Median wall time of each case over ``runs`` rounds, after one warm-up round.
+
+    Each round runs every case once, in an order that rotates from round to
+    round, so a burst of load elsewhere on a shared machine lands on the floor
+    and on the commands alike instead of on whichever ran during it. A case is
+    a function of the round number (``crm deal move`` alternates its stage).
+    """
+    names = list(cases)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for round_ in range(runs + 1):
+        shift = round_ % len(names)
+        for name in names[shift:] + names[:shift]:
+            elapsed = _timed(cases[name](round_), env)
+            if round_:
+                times[name].append(elapsed)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def main() -> None:
@@ -55,21 +72,22 @@ def main() -> None:
         )
         print(f"built {args.contacts:,}-contact demo in {time.perf_counter() - start:.1f} s")
 
-    floor = run_median([sys.executable, "-c", "import typer, sqlmodel"], args.runs, env)
-    print(f"floor  python -c 'import typer, sqlmodel'   median {floor * 1000:7.1f} ms")
-    cases = {
-        "crm --help": [*CRM, "--help"],
-        "crm contact show 4242": [*CRM, "contact", "show", "4242"],
-        "crm contact list --limit 20": [*CRM, "contact", "list", "--limit", "20"],
+    floor_name = "floor  python -c 'import typer, sqlmodel'"
+    cases: dict[str, Callable[[int], list[str]]] = {
+        floor_name: lambda _r: [sys.executable, "-c", "import typer, sqlmodel"],
+        "crm --help": lambda _r: [*CRM, "--help"],
+        "crm contact show 4242": lambda _r: [*CRM, "contact", "show", "4242"],
+        "crm contact list --limit 20": lambda _r: [*CRM, "contact", "list", "--limit", "20"],
     }
     deal = _an_open_deal(db)
     if deal is not None:
-        cases[f"crm deal move {deal[0]} STAGE"] = [*CRM, "deal", "move", str(deal[0])]
-    for name, cmd in cases.items():
-        if "deal move" in name and deal is not None:
-            median = _deal_moves(cmd, deal[1], args.runs, env)
-        else:
-            median = run_median(cmd, args.runs, env)
+        # Back and forth between two open stages, so every run is a real move.
+        stages = [s for s in ("qualified", "proposal", "negotiation") if s != deal[1]][:2]
+        cases[f"crm deal move {deal[0]} STAGE"] = lambda r: [*CRM, "deal", "move", str(deal[0]), stages[r % 2]]
+    medians = interleaved_medians(cases, args.runs, env)
+    floor = medians.pop(floor_name)
+    print(f"{floor_name:<40} median {floor * 1000:7.1f} ms")
+    for name, median in medians.items():
         budget = (
             "" if name == "crm --help" else ("  ok (<= 1.30)" if median / floor <= 1.30 else "  OVER the 1.30 budget")
         )
@@ -91,18 +109,6 @@ def _an_open_deal(db: Path) -> tuple[int, str] | None:
         row = None
     con.close()
     return (int(row[0]), str(row[1])) if row else None
-
-
-def _deal_moves(cmd: list[str], current: str, runs: int, env: dict[str, str]) -> float:
-    """Move the deal back and forth between two open stages, so every run is a real move."""
-    stages = [s for s in ("qualified", "proposal", "negotiation") if s != current][:2]
-    times = []
-    for i in range(runs + 1):
-        start = time.perf_counter()
-        subprocess.run([*cmd, stages[i % 2]], capture_output=True, env=env, check=True)
-        if i:
-            times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def _search(db: Path, runs: int) -> None:

@@ -42,6 +42,8 @@ import asyncio, json, resource, sys, time
 tasks = []
 started = float(sys.argv[1])
 db, pages = sys.argv[2], int(sys.argv[3])
+from termcrm.__main__ import pause_gc_while_starting
+pause_gc_while_starting()  # as `crm tui` starts
 from termcrm.config import load_settings
 from termcrm.tui.app import make_app
 from termcrm.tui.screens import contacts

@@ -186,3 +186,20 @@ def test_the_command_line_builds_only_the_named_command(crm, monkeypatch) -> Non
     crm.ok("deal", "list")
     assert ["list"] in built
     assert not [names for names in built if "move" in names]
+
+
+def test_startup_pauses_the_garbage_collector_then_gives_it_back() -> None:
+    import gc
+    import time
+
+    from termcrm.__main__ import pause_gc_while_starting
+
+    try:
+        pause_gc_while_starting(0.05)
+        assert not gc.isenabled()
+        deadline = time.monotonic() + 10
+        while not gc.isenabled() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert gc.isenabled()
+    finally:
+        gc.enable()
