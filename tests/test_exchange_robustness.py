@@ -198,12 +198,20 @@ def test_the_garbage_collector_is_restored_after_an_import_even_a_failed_one(db:
     from termcrm.services import importer
 
     assert gc.isenabled()
+    threshold = gc.get_threshold()
+    seen: list[tuple[bool, int]] = []
+
+    def progress(*_args: Any) -> None:
+        gc.enable()  # as crm's start-up timer does, maybe in the middle of an import
+        seen.append((gc.isenabled(), gc.get_threshold()[0]))
+
     with db.write("x") as session:
-        importer.import_csv(session, b"Name,Email\nAnn Lee,ann@example.com\n")
-    assert gc.isenabled()
+        importer.import_csv(session, b"Name,Email\nAnn Lee,ann@example.com\n", progress=progress)
+    assert seen and all(t == 0 for _, t in seen)  # still no automatic collection
+    assert gc.isenabled() and gc.get_threshold() == threshold
     with pytest.raises(CrmError), db.write("x") as session:
         importer.import_csv(session, b"Name,Email\nBo,bo@\n")
-    assert gc.isenabled()
+    assert gc.isenabled() and gc.get_threshold() == threshold
 
 
 def _index_sql(db: Any) -> list[tuple[str, str]]:

@@ -393,16 +393,19 @@ def _gc_paused() -> Iterator[None]:
     collection after it resumes would walk every one that the result still holds (0.3 s after
     100,000 contacts). ``freeze`` + ``unfreeze`` moves them to the oldest generation in one step
     instead, where they are examined with the program's other long-lived objects.
+
+    Automatic collections are paused with a zero threshold rather than ``gc.disable()``: the
+    ``crm`` entry point turns the collector off for its first second and back on from a timer,
+    which would otherwise switch it on again in the middle of an import.
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
+    threshold = gc.get_threshold()
+    gc.set_threshold(0)
     try:
         yield
     finally:
-        if was_enabled:
-            gc.freeze()
-            gc.unfreeze()
-            gc.enable()
+        gc.freeze()
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
 
 
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
