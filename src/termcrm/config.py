@@ -17,7 +17,6 @@ from __future__ import annotations
 import getpass
 import os
 import re
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -217,10 +216,14 @@ def read_config_file(path: Path | None = None) -> dict[str, Any]:
     """The flat ``{key: value}`` pairs set in config.toml (empty when there is no file)."""
     path = path or config_path()
     try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
+        handle = path.open("rb")
     except FileNotFoundError:
         return {}
+    import tomllib  # only when there is a file to read
+
+    try:
+        with handle:
+            data = tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
         raise Invalid(f"cannot read {path}: {exc}; fix or remove the file") from None
     flat = _flatten(data)
