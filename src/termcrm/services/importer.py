@@ -679,9 +679,10 @@ def _indexes_deferred(conn: sa.Connection, table: str, count: int) -> Iterator[N
     Sorting all keys once (CREATE INDEX) is much cheaper than inserting them one by one into b-trees
     in random order: measured for 100,000 contacts, about 3.5 s of inserts became about 2 s with the
     indexes built afterwards (their building included). It pays when the new rows are at least as
-    many as the old ones, so only then. Everything happens inside the import's transaction: if the import fails or is killed, the
-    indexes come back with the rollback. Constraint indexes (UNIQUE, primary keys) stay, and
-    PostgreSQL is left alone (DROP INDEX would lock the table for every other session).
+    many as the old ones, so only then. Everything happens inside the import's transaction: if the
+    import fails or is killed, the indexes come back with the rollback. Constraint indexes (UNIQUE,
+    primary keys) stay, and PostgreSQL is left alone (DROP INDEX would lock the table for every
+    other session).
     """
     if conn.dialect.name != "sqlite" or count < _DEFER_INDEXES_FROM:
         yield
