@@ -173,16 +173,12 @@ def bulk_insert(conn: Any, table_name: str, rows: list[dict[str, Any]]) -> None:
     columns = list(rows[0])
     if conn.dialect.name == "sqlite":
         sql = f"INSERT INTO {table_name} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
-        converters = []
+        values = []
         for column in columns:
-            sample = next((row.get(column) for row in rows if row.get(column) is not None), None)
-            converters.append(_converter(sample))
-        if not any(converters):
-            data = [tuple(row.get(c) for c in columns) for row in rows]
-        else:
-            pairs = list(zip(columns, converters, strict=True))
-            data = [tuple(conv(row.get(c)) if conv else row.get(c) for c, conv in pairs) for row in rows]
-        conn.exec_driver_sql(sql, data)
+            cells = [row.get(column) for row in rows]
+            convert = _converter(next((v for v in cells if v is not None), None))
+            values.append(list(map(convert, cells)) if convert else cells)
+        conn.exec_driver_sql(sql, list(zip(*values, strict=True)))
         return
     from sqlmodel import SQLModel
 
