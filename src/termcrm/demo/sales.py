@@ -56,7 +56,19 @@ TOPICS = ("renewal", "expansion", "new licences", "pilot", "rollout", "support u
 
 
 def _insert(conn: sa.Connection, table: Any, rows: list[dict[str, Any]], *, returning: bool = True) -> list[int]:
-    """Insert ``rows`` in batches; the new ids in the order of ``rows`` (on SQLite and PostgreSQL alike)."""
+    """Insert ``rows`` in batches; the new ids in the order of ``rows`` (on SQLite and PostgreSQL alike).
+
+    On SQLite, which only this process writes while the demo builds, the rows
+    get the next ids up front and go in through the driver, without
+    SQLAlchemy's per-row parameter handling.
+    """
+    if conn.dialect.name == "sqlite" and rows:
+        from termcrm.demo import bulk_insert
+
+        first = int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar_one()) + 1
+        new_ids = list(range(first, first + len(rows)))
+        bulk_insert(conn, table.name, [{"id": new_id, **row} for new_id, row in zip(new_ids, rows, strict=True)])
+        return new_ids if returning else []
     ids: list[int] = []
     for start in range(0, len(rows), 5000):
         batch = rows[start : start + 5000]
