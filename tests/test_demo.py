@@ -68,3 +68,22 @@ def test_a_tiny_demo_builds_every_area(tmp_path: Path) -> None:
         summary = demo.build(str(tmp_path / f"tiny{count}.db"), contacts=count, seed=9, now=NOW)
         assert summary.contacts == count
         assert summary.areas == ["sales", "followups", "service", "marketing"]
+
+
+def test_indexes_set_aside_while_the_demo_loads_all_come_back(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from termcrm.services import bulk
+
+    def indexes(path: str) -> list[tuple[str, str]]:
+        con = sqlite3.connect(path)
+        rows = con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name").fetchall()
+        con.close()
+        return rows
+
+    plain = demo.build(str(tmp_path / "plain.db"), contacts=60, seed=5, now=NOW)
+    monkeypatch.setattr(bulk, "DEFER_INDEXES_FROM", 1)
+    deferred = demo.build(str(tmp_path / "deferred.db"), contacts=60, seed=5, now=NOW)
+    assert indexes(deferred.path) == indexes(plain.path)
+    assert _fingerprint(Path(deferred.path)) == _fingerprint(Path(plain.path))
+    con = sqlite3.connect(deferred.path)
+    assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    con.close()

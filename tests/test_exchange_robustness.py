@@ -223,11 +223,11 @@ def _index_sql(db: Any) -> list[tuple[str, str]]:
 
 
 def test_indexes_set_aside_for_a_big_import_come_back_the_same(db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from termcrm.services import importer
+    from termcrm.services import bulk, importer
 
     if db.dialect != "sqlite":
         pytest.skip("indexes are only set aside on SQLite")
-    monkeypatch.setattr(importer, "_DEFER_INDEXES_FROM", 1)
+    monkeypatch.setattr(bulk, "DEFER_INDEXES_FROM", 1)
     before = _index_sql(db)
     text = "Name,Email,Phone,Tags\n" + "".join(f"P{i} Q,p{i}@example.com,+1 555 {i:04d},a; b\n" for i in range(50))
     with db.write("x") as session:

@@ -178,7 +178,10 @@ def bulk_insert(conn: Any, table_name: str, rows: list[dict[str, Any]]) -> None:
             cells = [row.get(column) for row in rows]
             convert = _converter(next((v for v in cells if v is not None), None))
             values.append(list(map(convert, cells)) if convert else cells)
-        conn.exec_driver_sql(sql, list(zip(*values, strict=True)))
+        from termcrm.services.bulk import indexes_deferred
+
+        with indexes_deferred(conn, table_name, len(rows)):
+            conn.exec_driver_sql(sql, list(zip(*values, strict=True)))
         return
     from sqlmodel import SQLModel
 
