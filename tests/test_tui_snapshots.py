@@ -64,9 +64,16 @@ def steps(*actions: Any) -> Callable[[Any], Any]:
             await settle(pilot)
         for widget in pilot.app.screen.query("Input, TextArea"):
             widget.cursor_blink = False
-        for _ in range(3):  # tables size their rows when idle: give them a few idle moments on a busy machine
+        # Tables size their rows when idle, later still on a busy machine: wait until what the
+        # screen shows stops changing.
+        shown = None
+        for _ in range(100):
             await pilot.pause(0.1)
             await settle(pilot)
+            now = pilot.app.export_screenshot()
+            if now == shown:
+                break
+            shown = now
 
     return run
 

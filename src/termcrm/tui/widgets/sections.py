@@ -80,9 +80,13 @@ class SectionView(Vertical):
         else:
             table.clear()
         self.items = list(items)
+        table.display = bool(self.items)
         for index, item in enumerate(self.items):
             table.add_row(*[cell_text(c, item.get(c)) for c in columns], key=str(index))
-        table.display = bool(self.items)
+        # The table sizes its rows when idle; shown in the same moment, it was sometimes laid out
+        # before that and kept a height of zero (the section showed its title only) until the next
+        # key press. Lay it out again once the screen has refreshed.
+        self.call_after_refresh(table.refresh, layout=True)
         if not self.items:
             summary_widget.update((text + "  ·  " if text else "") + empty)
             summary_widget.display = True
