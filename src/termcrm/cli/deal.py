@@ -291,14 +291,10 @@ def move(
     fmt: FormatOpt = "table",
 ) -> None:
     """Move a deal to another stage; won/lost close it, an open stage reopens it."""
-    from termcrm.models import Pipeline
-    from termcrm.services import deals, pipelines, refs
+    from termcrm.services import deals, refs
 
     with reading() as session:
-        deal = refs.deal(session, ref)
-        target = pipelines.get_pipeline(session, pipeline) if pipeline else session.get(Pipeline, deal.pipeline_id)
-        assert target is not None
-        kind = pipelines.resolve_stage(session, target, stage).kind
+        kind = deals.target_stage(session, refs.deal(session, ref), stage, pipeline=pipeline).kind
     if kind == "lost":
         reason = _ask_reason(reason)
     _move(
@@ -335,14 +331,10 @@ def reopen(
     fmt: FormatOpt = "table",
 ) -> None:
     """Reopen a won or lost deal."""
-    from termcrm.models import Pipeline
-    from termcrm.services import deals, pipelines
+    from termcrm.services import deals
 
     def action(session: Any, deal: Any) -> None:
-        target = None
-        if stage:
-            pipeline = session.get(Pipeline, deal.pipeline_id)
-            target = pipelines.resolve_stage(session, pipeline, stage)
+        target = deals.target_stage(session, deal, stage) if stage else None
         deals.reopen_deal(session, deal, target, note=note)
 
     _move(ref, fmt, action)

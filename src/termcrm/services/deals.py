@@ -436,9 +436,14 @@ def move_deal_to(
     now: datetime | None = None,
 ) -> DealStageChange:
     """:func:`move_deal` with the stage named as the CLI names it (in ``pipeline``, default the deal's)."""
+    return move_deal(session, deal, target_stage(session, deal, stage_ref, pipeline=pipeline), note, reason, now)
+
+
+def target_stage(session: Session, deal: Deal, stage_ref: str | int, *, pipeline: str | int | None = None) -> Stage:
+    """The stage ``stage_ref`` names for ``deal``: in ``pipeline`` when given, else in the deal's own."""
     target = pipelines.get_pipeline(session, pipeline) if pipeline else session.get(Pipeline, deal.pipeline_id)
     assert target is not None
-    return move_deal(session, deal, pipelines.resolve_stage(session, target, stage_ref), note, reason, now)
+    return pipelines.resolve_stage(session, target, stage_ref)
 
 
 def win_deal(session: Session, deal: Deal, *, note: str | None = None, now: datetime | None = None) -> DealStageChange:
