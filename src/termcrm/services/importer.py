@@ -1914,40 +1914,67 @@ def _orm_items(session: Session, batch_id: int, entity: str, plans: list[_Plan],
         conn.execute(_table(ImportItem).insert(), list(chunk))
 
 
-def _write_deals(session: Session, plans: list[_Plan], batch_id: int, options: _Options) -> None:
-    from termcrm.services import deals
+def _write_through_services(
+    session: Session,
+    plans: list[_Plan],
+    batch_id: int,
+    options: _Options,
+    model: Any,
+    entity: str,
+    create: Callable[[dict[str, Any]], Any],
+    update: Callable[[Any, dict[str, Any]], None],
+) -> None:
+    """Write planned rows one by one through the services (so each is history), then the batch's items.
 
+    ``create(data)`` returns the new record; ``update(record, data)`` changes an existing one,
+    whose values before are kept for ``crm import undo``.
+    """
     before: dict[int, Any] = {}
     for index, plan in enumerate(plans):
         if index % 200 == 0:
             options.progress("writing", index, len(plans))
-        data = plan.data
-        contact, company, pipeline, stage = data["_links"]
-        lost = stage is not None and stage.kind == "lost"
         if plan.action == "create":
-            deal = deals.create_deal(
-                session,
-                deals.DealInput(
-                    title=data["title"],
-                    contact=contact,
-                    company=company,
-                    amount=data.get("amount"),
-                    currency=data.get("currency"),
-                    pipeline=pipeline,
-                    stage=stage,
-                    probability=data.get("probability"),
-                    expected_close=data.get("expected_close"),
-                    owner=data.get("owner"),
-                    source=data.get("source"),
-                    lost_reason="imported" if lost else None,
-                ),
-                now=options.now,
-            )
-            plan.record_id = deal.id
+            plan.record_id = create(plan.data).id
             continue
-        existing = session.get(Deal, plan.target_id)
+        existing = session.get(model, plan.target_id)
         assert existing is not None
         old = _snapshot(existing)
+        update(existing, plan.data)
+        plan.record_id = existing.id
+        before[existing.id or 0] = old
+    options.progress("writing", len(plans), len(plans))
+    session.flush()
+    _orm_items(session, batch_id, entity, plans, before)
+
+
+def _write_deals(session: Session, plans: list[_Plan], batch_id: int, options: _Options) -> None:
+    from termcrm.services import deals
+
+    def create(data: dict[str, Any]) -> Any:
+        contact, company, pipeline, stage = data["_links"]
+        lost = stage is not None and stage.kind == "lost"
+        return deals.create_deal(
+            session,
+            deals.DealInput(
+                title=data["title"],
+                contact=contact,
+                company=company,
+                amount=data.get("amount"),
+                currency=data.get("currency"),
+                pipeline=pipeline,
+                stage=stage,
+                probability=data.get("probability"),
+                expected_close=data.get("expected_close"),
+                owner=data.get("owner"),
+                source=data.get("source"),
+                lost_reason="imported" if lost else None,
+            ),
+            now=options.now,
+        )
+
+    def update(existing: Any, data: dict[str, Any]) -> None:
+        contact, company, _pipeline, stage = data["_links"]
+        lost = stage is not None and stage.kind == "lost"
         deals.update_deal(
             session,
             existing,
@@ -1965,11 +1992,8 @@ def _write_deals(session: Session, plans: list[_Plan], batch_id: int, options: _
         )
         if stage is not None and stage.id != existing.stage_id:
             deals.move_deal(session, existing, stage, reason="imported" if lost else None, now=options.now)
-        plan.record_id = existing.id
-        before[existing.id or 0] = old
-    options.progress("writing", len(plans), len(plans))
-    session.flush()
-    _orm_items(session, batch_id, "deal", plans, before)
+
+    _write_through_services(session, plans, batch_id, options, Deal, "deal", create, update)
 
 
 def _plan_interactions(
@@ -2009,30 +2033,23 @@ def _plan_interactions(
 def _write_interactions(session: Session, plans: list[_Plan], batch_id: int, options: _Options) -> None:
     from termcrm.services import interactions
 
-    before: dict[int, Any] = {}
-    for index, plan in enumerate(plans):
-        if index % 200 == 0:
-            options.progress("writing", index, len(plans))
-        data = plan.data
+    def create(data: dict[str, Any]) -> Any:
         contact, company = data["_links"]
-        if plan.action == "create":
-            item = interactions.log_interaction(
-                session,
-                kind=data["kind"],
-                summary=data["summary"],
-                contact=contact,
-                company=company,
-                occurred_at=data.get("occurred_at") or options.now,
-                body=data.get("body"),
-                channel=data.get("channel"),
-                direction=data.get("direction"),
-                outcome=data.get("outcome"),
-            )
-            plan.record_id = item.id
-            continue
-        existing = session.get(Interaction, plan.target_id)
-        assert existing is not None
-        before[existing.id or 0] = _snapshot(existing)
+        return interactions.log_interaction(
+            session,
+            kind=data["kind"],
+            summary=data["summary"],
+            contact=contact,
+            company=company,
+            occurred_at=data.get("occurred_at") or options.now,
+            body=data.get("body"),
+            channel=data.get("channel"),
+            direction=data.get("direction"),
+            outcome=data.get("outcome"),
+        )
+
+    def update(existing: Any, data: dict[str, Any]) -> None:
+        contact, company = data["_links"]
         for name in ("kind", "summary", "body", "channel", "direction", "outcome", "occurred_at"):
             if data.get(name) not in (None, ""):
                 setattr(existing, name, data[name])
@@ -2044,10 +2061,8 @@ def _write_interactions(session: Session, plans: list[_Plan], batch_id: int, opt
         session.flush()
         if existing.contact_id:
             interactions.refresh_last_contacted(session, existing.contact_id)
-        plan.record_id = existing.id
-    options.progress("writing", len(plans), len(plans))
-    session.flush()
-    _orm_items(session, batch_id, "interaction", plans, before)
+
+    _write_through_services(session, plans, batch_id, options, Interaction, "interaction", create, update)
 
 
 def _plan_followups(
@@ -2086,29 +2101,22 @@ def _plan_followups(
 def _write_followups(session: Session, plans: list[_Plan], batch_id: int, options: _Options) -> None:
     from termcrm.services import followups
 
-    before: dict[int, Any] = {}
-    for index, plan in enumerate(plans):
-        if index % 200 == 0:
-            options.progress("writing", index, len(plans))
-        data = plan.data
+    def create(data: dict[str, Any]) -> Any:
         contact, company = data["_links"]
-        if plan.action == "create":
-            item = followups.add_followup(
-                session,
-                data["title"],
-                due=data["due"],
-                contact=contact,
-                company=company,
-                assignee=data.get("assignee"),
-                priority=data.get("priority") or "normal",
-                notes=data.get("notes"),
-                now=options.now,
-            )
-            plan.record_id = item.id
-            continue
-        existing = session.get(Followup, plan.target_id)
-        assert existing is not None
-        before[existing.id or 0] = _snapshot(existing)
+        return followups.add_followup(
+            session,
+            data["title"],
+            due=data["due"],
+            contact=contact,
+            company=company,
+            assignee=data.get("assignee"),
+            priority=data.get("priority") or "normal",
+            notes=data.get("notes"),
+            now=options.now,
+        )
+
+    def update(existing: Any, data: dict[str, Any]) -> None:
+        contact, company = data["_links"]
         followups.edit_followup(
             session,
             existing,
@@ -2121,10 +2129,8 @@ def _write_followups(session: Session, plans: list[_Plan], batch_id: int, option
             notes=data.get("notes"),
             now=options.now,
         )
-        plan.record_id = existing.id
-    options.progress("writing", len(plans), len(plans))
-    session.flush()
-    _orm_items(session, batch_id, "followup", plans, before)
+
+    _write_through_services(session, plans, batch_id, options, Followup, "followup", create, update)
 
 
 # ---------------------------------------------------------------------------
