@@ -18,11 +18,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from termcrm import dates, money
 from termcrm.errors import Invalid, InvalidFile
-from termcrm.models import Company, Contact, ContactEmail, ContactPhone, Deal, Pipeline, Stage
+from termcrm.models import Company, Contact, Deal, Pipeline, Stage
+from termcrm.services import contacts as contact_service
 from termcrm.services import refs
 
 FORMATS = ("md", "txt", "html")
@@ -104,19 +105,9 @@ def quote_data(session: Session, deal: Deal, *, now: datetime | None = None) -> 
     contact = session.get(Contact, deal.contact_id) if deal.contact_id else None
     company = session.get(Company, deal.company_id) if deal.company_id else None
     email = phone = None
-    if contact is not None:
-        email = session.exec(
-            select(ContactEmail.email)
-            .where(ContactEmail.contact_id == contact.id)
-            .order_by(col(ContactEmail.is_primary).desc(), col(ContactEmail.position))
-            .limit(1)
-        ).first()
-        phone = session.exec(
-            select(ContactPhone.phone)
-            .where(ContactPhone.contact_id == contact.id)
-            .order_by(col(ContactPhone.is_primary).desc(), col(ContactPhone.position))
-            .limit(1)
-        ).first()
+    if deal.contact_id is not None and contact is not None:
+        email = contact_service.primary_email(session, deal.contact_id)
+        phone = contact_service.primary_phone(session, deal.contact_id)
     stage = session.get(Stage, deal.stage_id)
     pipeline = session.get(Pipeline, deal.pipeline_id)
     return {

@@ -604,6 +604,26 @@ def count_contacts(session: Session, words: Sequence[str] = (), *, archived: boo
     return int(session.exec(select(sa.func.count()).select_from(stmt.subquery())).one())  # type: ignore[call-overload]
 
 
+def primary_email(session: Session, contact_id: int) -> str | None:
+    """The contact's primary email (else its first), or None."""
+    return session.exec(
+        select(ContactEmail.email)
+        .where(ContactEmail.contact_id == contact_id)
+        .order_by(ContactEmail.is_primary.desc(), ContactEmail.position)  # type: ignore[attr-defined]
+        .limit(1)
+    ).first()
+
+
+def primary_phone(session: Session, contact_id: int) -> str | None:
+    """The contact's primary phone (else its first), or None."""
+    return session.exec(
+        select(ContactPhone.phone)
+        .where(ContactPhone.contact_id == contact_id)
+        .order_by(ContactPhone.is_primary.desc(), ContactPhone.position)  # type: ignore[attr-defined]
+        .limit(1)
+    ).first()
+
+
 def rows(session: Session, contacts: Sequence[Contact]) -> list[dict[str, Any]]:
     """JSON-ready dicts of contacts, loading emails, phones, tags, fields and names in a few queries."""
     ids = [c.id for c in contacts if c.id is not None]

@@ -34,8 +34,6 @@ from termcrm.models import (
     Campaign,
     Company,
     Contact,
-    ContactEmail,
-    ContactPhone,
     Deal,
     DealStageChange,
     Interaction,
@@ -45,6 +43,7 @@ from termcrm.models import (
     Stage,
     User,
 )
+from termcrm.services import contacts as contact_service
 from termcrm.services import history, pipelines, refs
 from termcrm.services.common import archive_record, check_version, jsonable, restore_record
 from termcrm.services.filters import FieldSpec, FilterContext, compile_words, order_by
@@ -988,18 +987,8 @@ def deal_view(session: Session, deal: Deal, now: datetime | None = None) -> dict
     data["interactions"] = interaction_service.rows(session, deal_interactions(session, deal))
     contact = session.get(Contact, deal.contact_id) if deal.contact_id else None
     if contact is not None:
-        email = session.exec(
-            select(ContactEmail.email)
-            .where(ContactEmail.contact_id == contact.id)
-            .order_by(col(ContactEmail.is_primary).desc(), col(ContactEmail.position))
-            .limit(1)
-        ).first()
-        phone = session.exec(
-            select(ContactPhone.phone)
-            .where(ContactPhone.contact_id == contact.id)
-            .order_by(col(ContactPhone.is_primary).desc(), col(ContactPhone.position))
-            .limit(1)
-        ).first()
+        email = contact_service.primary_email(session, contact.id)
+        phone = contact_service.primary_phone(session, contact.id)
         data["contact_detail"] = {
             "id": contact.id,
             "name": contact.display_name,

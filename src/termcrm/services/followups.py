@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 from termcrm import dates, money, recurrence
 from termcrm.errors import Invalid
 from termcrm.models import Company, Contact, ContactEmail, Deal, Followup, ReminderMark, Stage, Ticket, User
+from termcrm.services import contacts as contact_service
 from termcrm.services import history, refs
 from termcrm.services.common import check_choice, check_version, ilike_any, jsonable
 from termcrm.services.filters import FieldSpec, FilterContext, compile_words, order_by, parse_words
@@ -1600,12 +1601,7 @@ _ICAL_PRIORITY = {"high": 1, "normal": 5, "low": 9}
 def _describe_links(session: Session, item: Followup, row: Mapping[str, Any]) -> list[str]:
     lines: list[str] = []
     if item.contact_id:
-        email = session.exec(
-            select(ContactEmail.email)
-            .where(ContactEmail.contact_id == item.contact_id)
-            .order_by(col(ContactEmail.is_primary).desc(), col(ContactEmail.position))
-            .limit(1)
-        ).first()
+        email = contact_service.primary_email(session, item.contact_id)
         lines.append(f"Contact: {row['contact']}" + (f" <{email}>" if email else "") + f" (#{item.contact_id})")
     if item.company_id:
         lines.append(f"Company: {row['company']} (#{item.company_id})")
