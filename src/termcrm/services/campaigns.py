@@ -27,7 +27,7 @@ from termcrm.errors import Ambiguous, Invalid, InvalidFile, NotFound
 from termcrm.models import Campaign, CampaignMember, Contact, ContactEmail, Deal, Segment, utcnow
 from termcrm.services import history, refs
 from termcrm.services.common import check_choice, check_version, jsonable
-from termcrm.services.filters import FieldSpec, FilterContext, compile_words, order_by
+from termcrm.services.filters import FieldSpec, FilterContext, filtered
 from termcrm.vocab import CAMPAIGN_CHANNELS, CAMPAIGN_STATUSES, MEMBER_STATUSES
 
 RESPONSE_STATUSES = ("responded", "converted", "unsubscribed")
@@ -304,12 +304,15 @@ def list_campaigns(
 ) -> list[Campaign]:
     """Live campaigns matching the filter words, latest start first unless sorted otherwise."""
     ctx = filter_context(session, now)
-    stmt = select(Campaign).where(Campaign.archived_at.is_(None))  # type: ignore[union-attr]
-    for cond in compile_words(words, ctx):
-        stmt = stmt.where(cond)
-    stmt = stmt.order_by(*order_by(sort, ctx, [Campaign.start_date.desc().nulls_last(), Campaign.id.desc()]))  # type: ignore[union-attr]
-    if limit is not None:
-        stmt = stmt.limit(limit)
+    stmt = filtered(
+        select(Campaign),
+        words,
+        ctx,
+        sort=sort,
+        default=[Campaign.start_date.desc().nulls_last(), Campaign.id.desc()],  # type: ignore[union-attr]
+        limit=limit,
+        archived=(Campaign.archived_at, False),
+    )
     return list(session.exec(stmt).all())
 
 
@@ -889,11 +892,7 @@ def list_members(
         .join(Contact, Contact.id == CampaignMember.contact_id)  # type: ignore[arg-type]
         .where(CampaignMember.campaign_id == campaign.id)
     )
-    for cond in compile_words(words, ctx):
-        stmt = stmt.where(cond)
-    stmt = stmt.order_by(*order_by(sort, ctx, [Contact.display_name, Contact.id]))
-    if limit is not None:
-        stmt = stmt.limit(limit)
+    stmt = filtered(stmt, words, ctx, sort=sort, default=[Contact.display_name, Contact.id], limit=limit)
     return [(m, c) for m, c in session.exec(stmt).all()]
 
 

@@ -22,7 +22,7 @@ from termcrm.services.common import (
     jsonable,
     restore_record,
 )
-from termcrm.services.filters import FieldSpec, FilterContext, compile_words, order_by
+from termcrm.services.filters import FieldSpec, FilterContext, filtered
 
 PLAIN_FIELDS = (
     "domain",
@@ -209,12 +209,15 @@ def list_companies(
 ) -> list[Company]:
     """Companies matching the filter words."""
     ctx = filter_context(session, now)
-    stmt = select(Company).where(Company.archived_at.is_not(None) if archived else Company.archived_at.is_(None))  # type: ignore[union-attr]
-    for cond in compile_words(words, ctx):
-        stmt = stmt.where(cond)
-    stmt = stmt.order_by(*order_by(sort, ctx, [Company.name_key, Company.id]))
-    if limit is not None:
-        stmt = stmt.limit(limit)
+    stmt = filtered(
+        select(Company),
+        words,
+        ctx,
+        sort=sort,
+        default=[Company.name_key, Company.id],
+        limit=limit,
+        archived=(Company.archived_at, archived),
+    )
     return list(session.exec(stmt).all())
 
 

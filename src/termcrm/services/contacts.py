@@ -40,7 +40,7 @@ from termcrm.services.common import (
     restore_record,
     split_labelled,
 )
-from termcrm.services.filters import FieldSpec, FilterContext, compile_words, order_by
+from termcrm.services.filters import FieldSpec, FilterContext, filtered
 from termcrm.vocab import STAGES
 
 PLAIN_FIELDS = (
@@ -572,11 +572,14 @@ def query_contacts(
 ) -> Any:
     """The SELECT behind ``contact list`` (filters and order applied, no limit)."""
     ctx = filter_context(session, now)
-    stmt = select(Contact)
-    stmt = stmt.where(Contact.archived_at.is_not(None) if archived else Contact.archived_at.is_(None))  # type: ignore[union-attr]
-    for cond in compile_words(words, ctx):
-        stmt = stmt.where(cond)
-    return stmt.order_by(*order_by(sort, ctx, [Contact.display_name, Contact.id]))
+    return filtered(
+        select(Contact),
+        words,
+        ctx,
+        sort=sort,
+        default=[Contact.display_name, Contact.id],
+        archived=(Contact.archived_at, archived),
+    )
 
 
 def list_contacts(

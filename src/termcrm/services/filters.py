@@ -230,6 +230,32 @@ def order_by(sort: str | None, ctx: FilterContext, default: Sequence[Any]) -> li
     return [*clauses, *default]
 
 
+def filtered(
+    stmt: Any,
+    words: Sequence[str],
+    ctx: FilterContext,
+    *,
+    sort: str | None,
+    default: Sequence[Any],
+    limit: int | None = None,
+    archived: Any = None,
+) -> Any:
+    """``stmt`` narrowed by the filter words, ordered (``--sort`` or ``default``) and limited.
+
+    ``archived``, a model's ``archived_at`` column paired with the ``--archived`` flag as
+    ``(column, flag)``, keeps the archived rows (flag set) or the live ones.
+    """
+    if archived is not None:
+        column, wanted = archived
+        stmt = stmt.where(column.is_not(None) if wanted else column.is_(None))
+    for cond in compile_words(words, ctx):
+        stmt = stmt.where(cond)
+    stmt = stmt.order_by(*order_by(sort, ctx, default))
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return stmt
+
+
 def as_date(value: date | datetime) -> date:
     """The date part of a date or datetime."""
     return value.date() if isinstance(value, datetime) else value

@@ -13,7 +13,7 @@ from termcrm.errors import Invalid
 from termcrm.models import Company, Contact, Interaction, utcnow
 from termcrm.services import history, refs
 from termcrm.services.common import check_choice, jsonable
-from termcrm.services.filters import FieldSpec, FilterContext, compile_words, order_by
+from termcrm.services.filters import FieldSpec, FilterContext, filtered
 from termcrm.vocab import INTERACTION_KINDS
 
 
@@ -133,11 +133,8 @@ def list_interactions(
         stmt = stmt.where(Interaction.company_id == company_id)
     if deal_id is not None:
         stmt = stmt.where(Interaction.deal_id == deal_id)
-    for cond in compile_words(words, ctx):
-        stmt = stmt.where(cond)
-    stmt = stmt.order_by(*order_by(sort, ctx, [Interaction.occurred_at.desc(), Interaction.id.desc()]))  # type: ignore[attr-defined,union-attr]
-    if limit is not None:
-        stmt = stmt.limit(limit)
+    default = [Interaction.occurred_at.desc(), Interaction.id.desc()]  # type: ignore[attr-defined,union-attr]
+    stmt = filtered(stmt, words, ctx, sort=sort, default=default, limit=limit)
     return list(session.exec(stmt).all())
 
 

@@ -24,7 +24,7 @@ from termcrm.errors import Ambiguous, Invalid, NotFound
 from termcrm.models import KbArticle, KbArticleTag, KbArticleTicket, Tag, Ticket, utcnow
 from termcrm.services import history, refs
 from termcrm.services.common import check_choice, check_tag, check_version, get_or_create_tag, jsonable
-from termcrm.services.filters import FieldSpec, FilterContext, compile_words, order_by
+from termcrm.services.filters import FieldSpec, FilterContext, filtered
 from termcrm.vocab import ARTICLE_STATUSES
 
 STOPWORDS = frozenset(
@@ -272,14 +272,15 @@ def list_articles(
 ) -> list[KbArticle]:
     """Articles matching the filter words, newest change first unless sorted otherwise."""
     ctx = filter_context(session, now)
-    stmt = select(KbArticle).where(
-        KbArticle.archived_at.is_not(None) if archived else KbArticle.archived_at.is_(None)  # type: ignore[union-attr]
+    stmt = filtered(
+        select(KbArticle),
+        words,
+        ctx,
+        sort=sort,
+        default=[KbArticle.updated_at.desc(), KbArticle.id.desc()],  # type: ignore[attr-defined,union-attr]
+        limit=limit,
+        archived=(KbArticle.archived_at, archived),
     )
-    for cond in compile_words(words, ctx):
-        stmt = stmt.where(cond)
-    stmt = stmt.order_by(*order_by(sort, ctx, [KbArticle.updated_at.desc(), KbArticle.id.desc()]))  # type: ignore[attr-defined,union-attr]
-    if limit is not None:
-        stmt = stmt.limit(limit)
     return list(session.exec(stmt).all())
 
 

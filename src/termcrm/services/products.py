@@ -20,7 +20,7 @@ from termcrm.errors import Ambiguous, Conflict, Invalid, NotFound
 from termcrm.models import Deal, LineItem, Product
 from termcrm.services import history
 from termcrm.services.common import check_version, jsonable
-from termcrm.services.filters import FieldSpec, FilterContext, compile_words, order_by
+from termcrm.services.filters import FieldSpec, FilterContext, filtered
 
 
 def _clean(value: str | None) -> str | None:
@@ -200,12 +200,15 @@ def list_products(
 ) -> list[Product]:
     """Products matching the filter words, by name unless sorted otherwise."""
     ctx = filter_context(session, now)
-    stmt = select(Product).where(Product.archived_at.is_not(None) if archived else Product.archived_at.is_(None))  # type: ignore[union-attr]
-    for cond in compile_words(words, ctx):
-        stmt = stmt.where(cond)
-    stmt = stmt.order_by(*order_by(sort, ctx, [sa.func.lower(Product.name), Product.id]))
-    if limit is not None:
-        stmt = stmt.limit(limit)
+    stmt = filtered(
+        select(Product),
+        words,
+        ctx,
+        sort=sort,
+        default=[sa.func.lower(Product.name), Product.id],
+        limit=limit,
+        archived=(Product.archived_at, archived),
+    )
     return list(session.exec(stmt).all())
 
 
