@@ -1,6 +1,5 @@
 """Customer information: users, companies, contacts, tags, custom fields and interactions."""
 
-from __future__ import annotations
 
 from datetime import date, datetime
 

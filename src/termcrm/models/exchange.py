@@ -1,6 +1,5 @@
 """Import batches: what each import created and updated, so it can be undone."""
 
-from __future__ import annotations
 
 from datetime import datetime
 

@@ -1,6 +1,5 @@
 """Follow-ups: tasks with a due time, recurrence and an assignee."""
 
-from __future__ import annotations
 
 from datetime import datetime
 

@@ -1,6 +1,5 @@
 """Marketing: saved segments, campaigns and their members."""
 
-from __future__ import annotations
 
 from datetime import date, datetime
 
