@@ -8,15 +8,27 @@ median in-process query time of ``crm search``. Budgets (DESIGN.md): one-shot
 commands within 1.30x the floor, ``--help`` importing no SQLAlchemy, search
 within 5 ms.
 
-    python benchmarks/bench_cli.py [--contacts N] [--runs N] [--rebuild]
+    python benchmarks/bench_cli.py [--contacts N] [--runs N] [--rebuild] [--instructions]
+
+``--instructions`` also counts the instructions each process executes, once,
+under valgrind (cachegrind without its cache model): a count that does not
+move with the machine's load, so a change's effect on the ratio can be told
+from noise. Under valgrind a process runs about fifty times slower, so the
+command runs through ``pause_gc_while_starting`` with a long grace, as it
+does in a real run that ends within its first second; the floor runs as it
+always does.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -60,6 +72,7 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--instructions", action="store_true", help="also count instructions under valgrind")
     args = parser.parse_args()
 
     DATA.mkdir(exist_ok=True)
@@ -93,7 +106,47 @@ def main() -> None:
         )
         print(f"{name:<40} median {median * 1000:7.1f} ms   ratio to floor {median / floor:5.2f}{budget}")
 
+    if args.instructions:
+        _instructions(cases, floor_name, env, args.runs + 1)
     _search(db, args.runs)
+
+
+GRACE_RUN = (
+    "import sys; from termcrm.__main__ import pause_gc_while_starting; pause_gc_while_starting(3600); "
+    "sys.argv = ['crm', *sys.argv[1:]]; from termcrm.cli import main; main()"
+)
+"""``crm``'s entry point with a grace that outlasts the slow run under valgrind."""
+
+
+def _count(cmd: list[str], env: dict[str, str]) -> int:
+    """Instructions executed by ``cmd`` (a whole process) under cachegrind."""
+    with tempfile.TemporaryDirectory() as tmp:
+        log = os.path.join(tmp, "log")
+        valgrind = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
+        subprocess.run([*valgrind, f"--log-file={log}", *cmd], capture_output=True, env=env, check=True)
+        found = re.search(r"I\s+refs:\s+([\d,]+)", open(log, encoding="utf-8").read())
+    if found is None:
+        raise SystemExit("valgrind printed no instruction count")
+    return int(found.group(1).replace(",", ""))
+
+
+def _instructions(
+    cases: dict[str, Callable[[int], list[str]]], floor_name: str, env: dict[str, str], round_: int
+) -> None:
+    """Print each case's instruction count and its ratio to the floor's (``round_`` follows the timed rounds)."""
+    if shutil.which("valgrind") is None:
+        print("--instructions needs valgrind on the PATH")
+        return
+    counts = {}
+    for name, case in cases.items():
+        cmd = case(round_)
+        if cmd[:3] == CRM:
+            cmd = [sys.executable, "-c", GRACE_RUN, *cmd[3:]]
+        counts[name] = _count(cmd, {**env, "PYTHONHASHSEED": "0"})
+    floor = counts.pop(floor_name)
+    print(f"{floor_name:<40} {floor / 1e6:7.0f} M instructions")
+    for name, count in counts.items():
+        print(f"{name:<40} {count / 1e6:7.0f} M instructions   ratio to floor {count / floor:5.2f}")
 
 
 def _an_open_deal(db: Path) -> tuple[int, str] | None:
