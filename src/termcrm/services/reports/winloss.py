@@ -171,16 +171,20 @@ def _funnel(session: Session, pid: int, closed: list[Any], won_n: int | None = N
     open_stages = [s for s in stages if s.kind == "open"]
     won_name = next((s.name for s in stages if s.kind == "won"), "Won")
     # A lost deal reached open stage k when its history enters stage k or a later one, that is
-    # when the furthest open stage it entered is at k's position or after. One pass over the
-    # window's lost deals reads each deal's stage history once (one index range per deal) for
-    # its furthest position; the counts per furthest position then add up from the end.
-    position = sa.case(*[(CHANGE.c.to_stage_id == int(s.id), int(s.position)) for s in open_stages], else_=sa.null())
-    reached_position = (
-        sa.select(sa.func.max(position)).where(CHANGE.c.deal_id == DEAL.c.id).correlate(DEAL).scalar_subquery()
-    )
+    # when the furthest open stage it entered is at k's position or after. The furthest position
+    # of each of the window's lost deals comes from one GROUP BY over their stage changes, picked
+    # with ``deal_id IN (lost deals)``: SQLite sorts those ids once and reads the history index in
+    # id order, each deal's range once. (A scalar subquery per deal seeks the index in the order
+    # the deals come, by close date, and SQLite copies it into both the GROUP BY and the result
+    # column, which evaluates it twice; that took twice as long.) A deal with no change into an
+    # open stage has no position and counts at no stage. The counts per furthest position then
+    # add up from the end.
+    position = sa.case({int(s.id): int(s.position) for s in open_stages}, value=CHANGE.c.to_stage_id, else_=sa.null())
+    lost = sa.select(DEAL.c.id).where(*closed, DEAL.c.pipeline_id == pid, DEAL.c.status == "lost")
     furthest = (
-        sa.select(reached_position.label("furthest"))
-        .where(*closed, DEAL.c.pipeline_id == pid, DEAL.c.status == "lost")
+        sa.select(sa.func.max(position).label("furthest"))
+        .where(CHANGE.c.deal_id.in_(lost))
+        .group_by(CHANGE.c.deal_id)
         .subquery("furthest")
     )
     per_position = (
