@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from test_reports_builders import World, ago, rows, run_report, utc
 
 
@@ -103,7 +105,18 @@ def _rate_world(db: Any) -> None:
         w.interaction(utc(2026, 11, 20), company=v)
 
 
-def test_churn_rate_is_customers_active_last_period_and_not_this_one(db: Any) -> None:
+@pytest.fixture(params=["mask", "slot"])
+def rates_form(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both forms of the churn rates' SQL: a bit mask per customer, and a row per customer and slot
+    (the form past ``MASK_SLOTS`` periods)."""
+    from termcrm.services.reports import churn
+
+    if request.param == "slot":
+        monkeypatch.setattr(churn, "MASK_SLOTS", 0)
+    return str(request.param)
+
+
+def test_churn_rate_is_customers_active_last_period_and_not_this_one(db: Any, rates_form: str) -> None:
     _rate_world(db)
     report = run_report(db, "churn", since="2026-08-01")
     # Jul {X,Y} Aug {X,Z} Sep {X,Y,W} Oct {Z,W} Nov {X,W}
@@ -124,7 +137,23 @@ def test_churn_rate_is_customers_active_last_period_and_not_this_one(db: Any) ->
     assert (summary["churn_rate"], summary["churn_period"]) == (round(200 / 3, 2), "2026-10")
 
 
-def test_churn_rate_by_quarter(db: Any) -> None:
+def test_churn_rate_counts_every_period_of_a_customer_who_first_bought_long_before(db: Any, rates_form: str) -> None:
+    with db.write("data") as s:
+        w = World(s)
+        old = w.company("Old")
+        w.deal("o1", "Won", 1, company=old, closed=utc(2025, 1, 5))
+        w.interaction(utc(2026, 8, 3), company=old)
+        w.interaction(utc(2026, 10, 3), company=old)
+    periods = rows(run_report(db, "churn", since="2026-08-01"), "periods")
+    assert [(r["period"], r["active_before"], r["churned"], r["active"]) for r in periods] == [
+        ("2026-08", 0, 0, 1),
+        ("2026-09", 1, 1, 0),
+        ("2026-10", 0, 0, 1),
+        ("2026-11", 1, 1, 0),
+    ]
+
+
+def test_churn_rate_by_quarter(db: Any, rates_form: str) -> None:
     _rate_world(db)
     quarters = rows(run_report(db, "churn", since="2026-10-01", period="quarter"), "periods")
     # Q3 {X,Y,Z,W}; Q4 {X,Z,W}: Y churned -> 1/4

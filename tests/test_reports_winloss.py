@@ -160,6 +160,24 @@ def test_funnel_counts_deals_reaching_each_stage_from_history(db: Any) -> None:
     ]
 
 
+def test_funnel_counts_a_lost_deal_without_open_stage_history_nowhere(db: Any) -> None:
+    _world(db)
+    with db.write("data") as s:
+        w = World(s)
+        w.deal("no history", "Lost", 10000, created=utc(2026, 10, 2), closed=utc(2026, 10, 22))
+        w.deal(
+            "only lost",
+            "Lost",
+            10000,
+            created=utc(2026, 10, 2),
+            closed=utc(2026, 10, 23),
+            history=[("Lost", utc(2026, 10, 23))],
+        )
+    report = run_report(db, "winloss", **WINDOW)
+    assert rows(report, "summary")[0]["lost"] == 6
+    assert [r["reached"] for r in rows(report, "funnel")] == [7, 6, 5, 4, 3]
+
+
 def test_owner_filter_applies_to_rates_reasons_and_funnel(db: Any) -> None:
     _world(db)
     report = run_report(db, "winloss", owner="bob", **WINDOW)

@@ -141,6 +141,10 @@ def churn_rates(session: Session, params: ReportParams, window: Window) -> list[
     return _rate_rows(params, window, session.execute(_rates(params, window, filters, firsts)).all())
 
 
+MASK_SLOTS = 62
+"""Up to this many slots the churn rates come from one bit mask per customer (a signed 64-bit integer)."""
+
+
 def _rates(params: ReportParams, window: Window, filters: list[Any], firsts: Any) -> Any:
     """SQL: (slot, active, gone) per slot; slot 0 is the period before the window, ``firsts`` has
     each customer's first purchase (``ckind``, ``cid``, ``first``) among the purchases before its end."""
@@ -153,7 +157,6 @@ def _rates(params: ReportParams, window: Window, filters: list[Any], firsts: Any
         return bucket(column, ends)
 
     # the events of the periods are few per (person, slot), so they go to their customer row by row
-    # and are grouped once, by (customer, slot)
     deal_kind, deal_cid = customer_of(DEAL, CONTACT)
     talk_kind, talk_cid = customer_of(INTERACTION, CONTACT)
     events = sa.union_all(
@@ -166,6 +169,71 @@ def _rates(params: ReportParams, window: Window, filters: list[Any], firsts: Any
             INTERACTION.c.archived_at.is_(None), INTERACTION.c.occurred_at >= start, INTERACTION.c.occurred_at < until
         ),
     ).subquery("events")
+    if len(ends) <= MASK_SLOTS:
+        return _rates_by_mask(events, firsts, slot, len(ends))
+    return _rates_by_slot(events, firsts, slot)
+
+
+def _rates_by_mask(events: Any, firsts: Any, slot: Any, slots: int) -> Any:
+    """:func:`_rates` through one bit mask per customer: bit k set when it was active in slot k.
+
+    A customer's events are grouped once per customer (not per customer and slot, which leaves
+    nearly as many groups as events), the masks once more into the few distinct masks and their
+    number of customers, and each slot's counts read off those. Activity counts from the
+    customer's first purchase on: the purchase is itself an event of its slot (the events and
+    ``firsts`` read the same purchases before the window's end), so the customer is active in
+    that slot and in every later slot with an event, and the bits below it are cleared.
+    Masks hold up to :data:`MASK_SLOTS` slots; longer windows take :func:`_rates_by_slot`.
+    """
+    one = sa.cast(sa.literal(1), sa.BigInteger)
+    per_customer = (
+        sa.select(
+            events.c.ckind,
+            events.c.cid,
+            # the distinct powers of two of a customer's slots add up to their bitwise OR
+            sa.cast(sa.func.sum(sa.distinct(one.op("<<")(slot(events.c.at)))), sa.BigInteger).label("mask"),
+        )
+        .where(events.c.cid.is_not(None))
+        .group_by(events.c.ckind, events.c.cid)
+        .subquery("per_customer")
+    )
+    first_slot = sa.cast(slot(firsts.c.first), sa.Integer)
+    kept = per_customer.c.mask.op(">>")(first_slot).op("<<")(first_slot)
+    customers = (
+        sa.select(kept.label("mask"))
+        .select_from(
+            per_customer.join(
+                firsts, sa.and_(firsts.c.ckind == per_customer.c.ckind, firsts.c.cid == per_customer.c.cid)
+            )
+        )
+        .subquery("customers")
+    )
+    masks = (
+        sa.select(customers.c.mask, sa.func.count().label("n"))
+        .where(customers.c.mask != 0)
+        .group_by(customers.c.mask)
+        .subquery("masks")
+    )
+    numbers = sa.union_all(*[sa.select(sa.literal(k, sa.Integer).label("slot")) for k in range(slots)]).subquery(
+        "numbers"
+    )
+    n, mask = masks.c.n, masks.c.mask
+    active = mask.op(">>")(numbers.c.slot).op("&")(1) == 1
+    next_active = mask.op(">>")(numbers.c.slot + 1).op("&")(1) == 1
+    return (
+        sa.select(
+            numbers.c.slot,
+            sa.func.sum(sa.case((active, n), else_=0)).label("active"),
+            sa.func.sum(sa.case((sa.and_(active, sa.not_(next_active)), n), else_=0)).label("gone"),
+        )
+        .select_from(numbers.join(masks, sa.true()))
+        .group_by(numbers.c.slot)
+    )
+
+
+def _rates_by_slot(events: Any, firsts: Any, slot: Any) -> Any:
+    """:func:`_rates` through one row per customer and slot (any number of slots)."""
+    # grouped once, by (customer, slot)
     event_slot = slot(events.c.at)
     per_slot = (
         sa.select(events.c.ckind, events.c.cid, event_slot.label("slot"), sa.func.max(events.c.at).label("last"))

@@ -35,37 +35,46 @@ def build(session: Session, params: ReportParams) -> Report:
     window = params.window()
     owner = owner_id(session, params)
     chosen = pipeline_id(session, params)
-    closed = [
-        DEAL.c.status.in_(("won", "lost")),
+    # the deals closed in the window, whatever their status: each query names won or lost
+    in_window = [
         DEAL.c.archived_at.is_(None),
         DEAL.c.closed_at >= window.since,
         DEAL.c.closed_at < window.until,
     ]
     if owner is not None:
-        closed.append(DEAL.c.owner_id == owner)
-    scoped = [*closed, DEAL.c.pipeline_id == chosen] if chosen is not None else closed
+        in_window.append(DEAL.c.owner_id == owner)
+    scoped = [*in_window, DEAL.c.pipeline_id == chosen] if chosen is not None else in_window
 
     funnel_pid = chosen if chosen is not None else pipeline_id(session, params, default_first=True)
-    won = DEAL.c.status == "won"
-    funnel_won = sa.and_(won, DEAL.c.pipeline_id == funnel_pid) if funnel_pid is not None else sa.false()
-    cycle = days_between(DEAL.c.closed_at, DEAL.c.created_at)
-    by_currency = session.execute(
-        sa.select(
-            DEAL.c.currency,
-            sa.func.sum(sa.case((won, 1), else_=0)).label("won"),
-            sa.func.sum(sa.case((won, 0), else_=1)).label("lost"),
-            sa.func.sum(sa.case((won, DEAL.c.amount), else_=0)).label("won_value"),
-            sa.func.sum(sa.case((won, 0), else_=DEAL.c.amount)).label("lost_value"),
-            sa.func.sum(sa.case((won, cycle), else_=0)).label("cycle_sum"),
-            sa.func.sum(sa.case((funnel_won, 1), else_=0)).label("funnel_won"),
+    in_funnel = DEAL.c.pipeline_id == funnel_pid if funnel_pid is not None else sa.false()
+    # Won and lost deals are grouped by currency in two statements, each one index range of
+    # ix_deal_closed (status, closed_at, ...) with plain sums. One statement over both
+    # statuses with a CASE per figure took about half as long again on 1,000,000 deals.
+    won = {
+        r.currency: r
+        for r in session.execute(
+            sa.select(
+                DEAL.c.currency,
+                sa.func.count().label("deals"),
+                sa.func.sum(DEAL.c.amount).label("value"),
+                sa.func.sum(days_between(DEAL.c.closed_at, DEAL.c.created_at)).label("cycle_sum"),
+                sa.func.sum(sa.case((in_funnel, 1), else_=0)).label("in_funnel"),
+            )
+            .where(*scoped, DEAL.c.status == "won")
+            .group_by(DEAL.c.currency)
         )
-        .where(*scoped)
-        .group_by(DEAL.c.currency)
-        .order_by(DEAL.c.currency)
-    ).all()
-    won_n = sum(whole(r.won) for r in by_currency)
-    lost_n = sum(whole(r.lost) for r in by_currency)
-    cycle_sum = sum(num(r.cycle_sum) or 0.0 for r in by_currency)
+    }
+    lost = {
+        r.currency: r
+        for r in session.execute(
+            sa.select(DEAL.c.currency, sa.func.count().label("deals"), sa.func.sum(DEAL.c.amount).label("value"))
+            .where(*scoped, DEAL.c.status == "lost")
+            .group_by(DEAL.c.currency)
+        )
+    }
+    won_n = sum(whole(r.deals) for r in won.values())
+    lost_n = sum(whole(r.deals) for r in lost.values())
+    cycle_sum = sum(num(r.cycle_sum) or 0.0 for r in won.values())
     summary = [
         {
             "won": won_n,
@@ -74,18 +83,23 @@ def build(session: Session, params: ReportParams) -> Report:
             "avg_cycle_days": cycle_sum / won_n if won_n else None,
         }
     ]
-    values = [
-        {
-            "currency": r.currency,
-            "won": whole(r.won),
-            "lost": whole(r.lost),
-            "won_value": whole(r.won_value),
-            "lost_value": whole(r.lost_value),
-            "win_rate_value": ratio(whole(r.won_value), whole(r.won_value) + whole(r.lost_value)),
-            "avg_won_size": rounded_div(r.won_value, whole(r.won)) if whole(r.won) else None,
-        }
-        for r in by_currency
-    ]
+    values = []
+    for currency in sorted(won.keys() | lost.keys()):
+        won_deals, won_value = (whole(won[currency].deals), whole(won[currency].value)) if currency in won else (0, 0)
+        lost_deals, lost_value = (
+            (whole(lost[currency].deals), whole(lost[currency].value)) if currency in lost else (0, 0)
+        )
+        values.append(
+            {
+                "currency": currency,
+                "won": won_deals,
+                "lost": lost_deals,
+                "won_value": won_value,
+                "lost_value": lost_value,
+                "win_rate_value": ratio(won_value, won_value + lost_value),
+                "avg_won_size": rounded_div(won_value, won_deals) if won_deals else None,
+            }
+        )
 
     reason = sa.func.coalesce(sa.func.nullif(sa.func.trim(DEAL.c.lost_reason), ""), "(none)").label("reason")
     reasons = session.execute(
@@ -100,8 +114,8 @@ def build(session: Session, params: ReportParams) -> Report:
 
     # the won deals of the funnel's pipeline were counted above (the closed deals of the window
     # include them, whether or not the figures above are scoped to that pipeline)
-    known_won = sum(whole(r.funnel_won) for r in by_currency)
-    funnel_rows = _funnel(session, funnel_pid, closed, known_won) if funnel_pid is not None else []
+    known_won = sum(whole(r.in_funnel) for r in won.values())
+    funnel_rows = _funnel(session, funnel_pid, in_window, known_won) if funnel_pid is not None else []
     pipeline_name = (
         session.execute(sa.select(PIPELINE.c.name).where(PIPELINE.c.id == funnel_pid)).scalar() if funnel_pid else None
     )
@@ -158,10 +172,11 @@ def build(session: Session, params: ReportParams) -> Report:
     return Report("winloss", TITLE, params.as_dict(window), sections)
 
 
-def _funnel(session: Session, pid: int, closed: list[Any], won_n: int | None = None) -> list[dict[str, Any]]:
+def _funnel(session: Session, pid: int, in_window: list[Any], won_n: int | None = None) -> list[dict[str, Any]]:
     """Deals reaching each open stage of pipeline ``pid`` (then Won), from stage history.
 
-    ``won_n``: the number of won deals of the pipeline among ``closed``, when already counted.
+    ``in_window``: the conditions on the closed deals other than their status; ``won_n``: the
+    number of won deals of the pipeline among them, when already counted.
     """
     stages = session.execute(
         sa.select(STAGE.c.id, STAGE.c.name, STAGE.c.position, STAGE.c.kind)
@@ -171,16 +186,20 @@ def _funnel(session: Session, pid: int, closed: list[Any], won_n: int | None = N
     open_stages = [s for s in stages if s.kind == "open"]
     won_name = next((s.name for s in stages if s.kind == "won"), "Won")
     # A lost deal reached open stage k when its history enters stage k or a later one, that is
-    # when the furthest open stage it entered is at k's position or after. One pass over the
-    # window's lost deals reads each deal's stage history once (one index range per deal) for
-    # its furthest position; the counts per furthest position then add up from the end.
-    position = sa.case(*[(CHANGE.c.to_stage_id == int(s.id), int(s.position)) for s in open_stages], else_=sa.null())
-    reached_position = (
-        sa.select(sa.func.max(position)).where(CHANGE.c.deal_id == DEAL.c.id).correlate(DEAL).scalar_subquery()
-    )
+    # when the furthest open stage it entered is at k's position or after. The furthest position
+    # of each of the window's lost deals comes from one GROUP BY over their stage changes, picked
+    # with ``deal_id IN (lost deals)``: SQLite sorts those ids once and reads the history index in
+    # id order, each deal's range once. (A scalar subquery per deal seeks the index in the order
+    # the deals come, by close date, and SQLite copies it into both the GROUP BY and the result
+    # column, which evaluates it twice; that took twice as long.) A deal with no change into an
+    # open stage has no position and counts at no stage. The counts per furthest position then
+    # add up from the end.
+    position = sa.case({int(s.id): int(s.position) for s in open_stages}, value=CHANGE.c.to_stage_id, else_=sa.null())
+    lost = sa.select(DEAL.c.id).where(*in_window, DEAL.c.pipeline_id == pid, DEAL.c.status == "lost")
     furthest = (
-        sa.select(reached_position.label("furthest"))
-        .where(*closed, DEAL.c.pipeline_id == pid, DEAL.c.status == "lost")
+        sa.select(sa.func.max(position).label("furthest"))
+        .where(CHANGE.c.deal_id.in_(lost))
+        .group_by(CHANGE.c.deal_id)
         .subquery("furthest")
     )
     per_position = (
@@ -197,7 +216,7 @@ def _funnel(session: Session, pid: int, closed: list[Any], won_n: int | None = N
     if won_n is None:
         won_n = whole(
             session.execute(
-                sa.select(sa.func.count()).where(*closed, DEAL.c.pipeline_id == pid, DEAL.c.status == "won")
+                sa.select(sa.func.count()).where(*in_window, DEAL.c.pipeline_id == pid, DEAL.c.status == "won")
             ).scalar()
         )
     rows: list[dict[str, Any]] = []
