@@ -1,6 +1,5 @@
 """Customer information: users, companies, contacts, tags, custom fields and interactions."""
 
-
 from datetime import date, datetime
 
 import sqlalchemy as sa

@@ -1,6 +1,5 @@
 """Import batches: what each import created and updated, so it can be undone."""
 
-
 from datetime import datetime
 
 from sqlmodel import Field

@@ -1,6 +1,5 @@
 """Follow-ups: tasks with a due time, recurrence and an assignee."""
 
-
 from datetime import datetime
 
 import sqlalchemy as sa

@@ -1,6 +1,5 @@
 """Marketing: saved segments, campaigns and their members."""
 
-
 from datetime import date, datetime
 
 import sqlalchemy as sa

@@ -1,6 +1,5 @@
 """Sales: pipelines and their stages, deals with stage history, products and line items, quotas."""
 
-
 from datetime import date, datetime
 
 import sqlalchemy as sa

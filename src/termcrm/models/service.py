@@ -1,6 +1,5 @@
 """Service desk: tickets with SLA clocks, their comment threads, SLA policies and the knowledge base."""
 
-
 from datetime import datetime
 
 import sqlalchemy as sa
