@@ -607,24 +607,34 @@ def count_contacts(session: Session, words: Sequence[str] = (), *, archived: boo
     return int(session.exec(select(sa.func.count()).select_from(stmt.subquery())).one())  # type: ignore[call-overload]
 
 
+def _first_by_rank(session: Session, model: Any, value: Any, contact_ids: Iterable[int]) -> dict[int, str]:
+    """{contact id: its primary ``value`` of ``model`` (emails or phones), else its first}."""
+    out: dict[int, str] = {}
+    ordered = sorted(set(contact_ids))
+    for start in range(0, len(ordered), 900):
+        stmt = (
+            select(model.contact_id, value)
+            .where(model.contact_id.in_(ordered[start : start + 900]))
+            .order_by(model.contact_id, model.is_primary.desc(), model.position)
+        )
+        for cid, found in session.exec(stmt).all():
+            out.setdefault(int(cid), str(found))
+    return out
+
+
+def primary_emails(session: Session, contact_ids: Iterable[int]) -> dict[int, str]:
+    """{contact id: its primary email (else its first)} for the contacts that have one."""
+    return _first_by_rank(session, ContactEmail, ContactEmail.email, contact_ids)
+
+
 def primary_email(session: Session, contact_id: int) -> str | None:
     """The contact's primary email (else its first), or None."""
-    return session.exec(
-        select(ContactEmail.email)
-        .where(ContactEmail.contact_id == contact_id)
-        .order_by(ContactEmail.is_primary.desc(), ContactEmail.position)  # type: ignore[attr-defined]
-        .limit(1)
-    ).first()
+    return primary_emails(session, [contact_id]).get(contact_id)
 
 
 def primary_phone(session: Session, contact_id: int) -> str | None:
     """The contact's primary phone (else its first), or None."""
-    return session.exec(
-        select(ContactPhone.phone)
-        .where(ContactPhone.contact_id == contact_id)
-        .order_by(ContactPhone.is_primary.desc(), ContactPhone.position)  # type: ignore[attr-defined]
-        .limit(1)
-    ).first()
+    return _first_by_rank(session, ContactPhone, ContactPhone.phone, [contact_id]).get(contact_id)
 
 
 def rows(session: Session, contacts: Sequence[Contact]) -> list[dict[str, Any]]:

@@ -26,7 +26,7 @@ from termcrm import dates, money
 from termcrm.errors import Invalid
 from termcrm.io import csvread
 from termcrm.io.vcard import VCardContact, write_vcard_dir, write_vcards
-from termcrm.models import Contact, ContactEmail
+from termcrm.models import Contact
 
 EXPORT_TYPES = ("contacts", "companies", "deals", "interactions", "followups", "tickets", "campaign-members")
 """What ``crm export csv --type`` accepts."""
@@ -75,24 +75,11 @@ def export_type(name: str) -> str:
         raise Invalid(f"unknown export type {name!r}; use one of: {', '.join(EXPORT_TYPES)}") from None
 
 
-def _primary_emails(session: Session, contact_ids: set[int]) -> dict[int, str]:
-    out: dict[int, str] = {}
-    ordered = sorted(contact_ids)
-    for start in range(0, len(ordered), 900):
-        chunk = ordered[start : start + 900]
-        stmt = (
-            select(ContactEmail.contact_id, ContactEmail.email)
-            .where(ContactEmail.contact_id.in_(chunk))  # type: ignore[attr-defined]
-            .order_by(ContactEmail.contact_id, ContactEmail.is_primary.desc(), ContactEmail.position)  # type: ignore[attr-defined,arg-type]
-        )
-        for cid, email in session.exec(stmt).all():
-            out.setdefault(int(cid), str(email))
-    return out
-
-
 def _contact_refs(session: Session, ids: set[int]) -> dict[int, str]:
     """How an export names a contact so that an import finds it again: its email, else its name."""
-    emails = _primary_emails(session, ids)
+    from termcrm.services.contacts import primary_emails
+
+    emails = primary_emails(session, ids)
     names: dict[int, str] = {}
     ordered = sorted(ids - set(emails))
     for start in range(0, len(ordered), 900):
