@@ -10,6 +10,7 @@ sales or service ones: a one-shot command pays for the tables it touches.
 from __future__ import annotations
 
 import importlib
+import re
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event
@@ -65,85 +66,46 @@ if TYPE_CHECKING:
         TicketStatusChange,
     )
 
-MODULES = ("core", "exchange", "followups", "marketing", "sales", "service")
+TABLES: dict[str, tuple[str, ...]] = {
+    "core": (
+        "Change",
+        "ChangeSet",
+        "Company",
+        "CompanyField",
+        "CompanyTag",
+        "Contact",
+        "ContactEmail",
+        "ContactField",
+        "ContactPhone",
+        "ContactTag",
+        "Interaction",
+        "Tag",
+        "User",
+    ),
+    "exchange": ("ImportBatch", "ImportItem"),
+    "followups": ("Followup", "ReminderMark"),
+    "marketing": ("Campaign", "CampaignMember", "Segment"),
+    "sales": ("Deal", "DealStageChange", "LineItem", "Pipeline", "Product", "Quota", "Stage"),
+    "service": (
+        "KbArticle",
+        "KbArticleTag",
+        "KbArticleTicket",
+        "SlaPolicy",
+        "Ticket",
+        "TicketComment",
+        "TicketStatusChange",
+    ),
+}
+"""Each table module's classes; a table's name is its class name in snake case (a test keeps both true)."""
+
+MODULES = tuple(TABLES)
 """The table modules, in the order :func:`load_all` imports them."""
 
-_HOME: dict[str, str] = {
-    "Campaign": "marketing",
-    "CampaignMember": "marketing",
-    "Change": "core",
-    "ChangeSet": "core",
-    "Company": "core",
-    "CompanyField": "core",
-    "CompanyTag": "core",
-    "Contact": "core",
-    "ContactEmail": "core",
-    "ContactField": "core",
-    "ContactPhone": "core",
-    "ContactTag": "core",
-    "Deal": "sales",
-    "DealStageChange": "sales",
-    "Followup": "followups",
-    "ImportBatch": "exchange",
-    "ImportItem": "exchange",
-    "Interaction": "core",
-    "KbArticle": "service",
-    "KbArticleTag": "service",
-    "KbArticleTicket": "service",
-    "LineItem": "sales",
-    "Pipeline": "sales",
-    "Product": "sales",
-    "Quota": "sales",
-    "ReminderMark": "followups",
-    "Segment": "marketing",
-    "SlaPolicy": "service",
-    "Stage": "sales",
-    "Tag": "core",
-    "Ticket": "service",
-    "TicketComment": "service",
-    "TicketStatusChange": "service",
-    "User": "core",
-}
+_HOME = {name: module for module, names in TABLES.items() for name in names}
 """Each table class's module."""
 
-
-TABLE_HOME: dict[str, str] = {
-    "campaign": "marketing",
-    "campaign_member": "marketing",
-    "change": "core",
-    "change_set": "core",
-    "company": "core",
-    "company_field": "core",
-    "company_tag": "core",
-    "contact": "core",
-    "contact_email": "core",
-    "contact_field": "core",
-    "contact_phone": "core",
-    "contact_tag": "core",
-    "deal": "sales",
-    "deal_stage_change": "sales",
-    "followup": "followups",
-    "import_batch": "exchange",
-    "import_item": "exchange",
-    "interaction": "core",
-    "kb_article": "service",
-    "kb_article_tag": "service",
-    "kb_article_ticket": "service",
-    "line_item": "sales",
-    "pipeline": "sales",
-    "product": "sales",
-    "quota": "sales",
-    "reminder_mark": "followups",
-    "segment": "marketing",
-    "sla_policy": "service",
-    "stage": "sales",
-    "tag": "core",
-    "ticket": "service",
-    "ticket_comment": "service",
-    "ticket_status_change": "service",
-    "user": "core",
-}
-"""Each table name's module (a test keeps it true)."""
+TABLE_HOME = {re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower(): module for name, module in _HOME.items()}
+"""Each table name's module."""
 
 
 def __getattr__(name: str) -> Any:
