@@ -24,15 +24,19 @@ def check_email(value: str) -> str:
     return email
 
 
+_NON_DIGIT = re.compile(r"\D")
+_NOT_PHONE = re.compile(r"[^\d\s+().\-/xX#*]")
+
+
 def phone_key(value: str) -> str:
     """Digits only, for matching numbers written differently."""
-    return re.sub(r"\D", "", value)
+    return _NON_DIGIT.sub("", value)
 
 
 def check_phone(value: str) -> str:
     """A trimmed phone number with at least three digits, or Invalid."""
     phone = value.strip()
-    if len(phone_key(phone)) < 3 or re.search(r"[^\d\s+().\-/xX#*]", phone):
+    if len(phone_key(phone)) < 3 or _NOT_PHONE.search(phone):
         raise Invalid(f"{value!r} is not a phone number (digits, spaces, + ( ) - . / allowed)")
     return phone
 

@@ -67,7 +67,7 @@ from termcrm.models import (
 )
 from termcrm.services import bulk, history, refs, search
 from termcrm.services import contacts as contact_service
-from termcrm.services.common import EMAIL_RE, check_choice, check_phone, check_tag
+from termcrm.services.common import EMAIL_RE, check_choice, check_phone, check_tag, phone_key
 from termcrm.vocab import FOLLOWUP_PRIORITIES, INTERACTION_KINDS, STAGES
 
 RECORD_TYPES = (*csvread.RECORD_TYPES, "campaign-responses")
@@ -365,7 +365,7 @@ def _copy_data(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _item_key(kind: str, value: str) -> str:
-    return value.lower() if kind == "emails" else _phone_key(value)
+    return value.lower() if kind == "emails" else phone_key(value)
 
 
 def _allocate_ids(conn: sa.Connection, table: sa.Table, count: int) -> list[int]:
@@ -920,27 +920,16 @@ def _invalid(inp: _Input, kind: str) -> InvalidRow:
 # ---------------------------------------------------------------------------
 
 
-_NON_DIGIT = re.compile(r"\D")
-_PHONE_CHARS = re.compile(r"[^\d\s+().\-/xX#*]")
-"""What :func:`termcrm.services.common.phone_key` removes and what ``check_phone`` refuses."""
-
-
-def _phone_key(value: str) -> str:
-    return _NON_DIGIT.sub("", value)
-
-
 def _check_contact(inp: _Input, checker: _Checker, extra_tags: list[str]) -> None:
     data = inp.data
     for _label, email in data.get("emails", []):
         if not EMAIL_RE.match(email):
             checker.problem(inp, "emails", f"{email!r} is not an email address", email)
     for _label, phone in data.get("phones", ()):
-        bare = phone.strip()  # check_phone's test, with the patterns compiled once
-        if len(_NON_DIGIT.sub("", bare)) < 3 or _PHONE_CHARS.search(bare):
-            try:
-                check_phone(phone)
-            except Invalid as exc:
-                checker.problem(inp, "phones", exc.message, phone)
+        try:
+            check_phone(phone)
+        except Invalid as exc:
+            checker.problem(inp, "phones", exc.message, phone)
     stage = data.get("stage")
     if stage is not None and stage not in STAGES:
         checker.problem(inp, "stage", f"stage {stage!r} is not one of: {', '.join(STAGES)}", stage)
@@ -965,7 +954,7 @@ def _contact_keys(data: dict[str, Any], match: str) -> list[str]:
     if match == "email":
         return [e.lower() for _, e in data.get("emails", [])]
     if match == "phone":
-        return [k for k in (_phone_key(p) for _, p in data.get("phones", [])) if len(k) >= 6]
+        return [k for k in (phone_key(p) for _, p in data.get("phones", [])) if len(k) >= 6]
     if match == "name":
         name = contact_service.display_name(data.get("first_name") or "", data.get("last_name") or "")
         return [name.casefold()] if name else []
@@ -1415,7 +1404,7 @@ class _Children:
     ) -> list[list[Any]]:
         added = []
         for label, phone in phones:
-            key = _phone_key(phone)
+            key = phone_key(phone)
             if key in have:
                 continue
             have.add(key)
