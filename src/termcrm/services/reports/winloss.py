@@ -85,10 +85,8 @@ def build(session: Session, params: ReportParams) -> Report:
     ]
     values = []
     for currency in sorted(won.keys() | lost.keys()):
-        won_deals, won_value = (whole(won[currency].deals), whole(won[currency].value)) if currency in won else (0, 0)
-        lost_deals, lost_value = (
-            (whole(lost[currency].deals), whole(lost[currency].value)) if currency in lost else (0, 0)
-        )
+        won_deals, won_value = _count_and_value(won.get(currency))
+        lost_deals, lost_value = _count_and_value(lost.get(currency))
         values.append(
             {
                 "currency": currency,
@@ -170,6 +168,11 @@ def build(session: Session, params: ReportParams) -> Report:
         ),
     ]
     return Report("winloss", TITLE, params.as_dict(window), sections)
+
+
+def _count_and_value(row: Any) -> tuple[int, int]:
+    """(deals, value) of one currency's row of won or lost deals; (0, 0) without one."""
+    return (whole(row.deals), whole(row.value)) if row is not None else (0, 0)
 
 
 def _funnel(session: Session, pid: int, in_window: list[Any], won_n: int | None = None) -> list[dict[str, Any]]:
