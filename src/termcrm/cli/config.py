@@ -35,21 +35,18 @@ def show(
     from termcrm.io.render import Column, emit_list
 
     values = read_config_file(config_path())
-    if key is not None:
-        config_key(key)
-        keys = [key]
-    else:
-        keys = sorted(set(CONFIG_KEYS) | set(values))
+    keys = [key] if key is not None else sorted(set(CONFIG_KEYS) | set(values))
+    declared = {name: config_key(name) for name in keys}  # an unknown KEY is refused here
     rows = [
         {
             "id": name,
             "key": name,
-            "value": values.get(name, config_key(name).default),
-            "default": config_key(name).default,
+            "value": values.get(name, decl.default),
+            "default": decl.default,
             "set": name in values,
-            "help": config_key(name).help,
+            "help": decl.help,
         }
-        for name in keys
+        for name, decl in declared.items()
     ]
     emit_list(
         rows,
