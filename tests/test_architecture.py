@@ -148,6 +148,21 @@ def test_a_contact_command_builds_only_the_customer_tables(tmp_path) -> None:
     assert not loaded & {"termcrm.models.sales", "termcrm.models.service", "termcrm.models.marketing"}
 
 
+def test_a_deal_command_that_names_no_campaign_builds_no_marketing_tables(tmp_path) -> None:
+    db = tmp_path / "x.db"
+    crm = [sys.executable, "-m", "termcrm", "--db", str(db), "--user", "ann"]
+    subprocess.run([*crm, "contact", "add", "Ann Lee"], capture_output=True, check=True)
+    subprocess.run([*crm, "deal", "add", "Pilot", "--contact", "Ann Lee"], capture_output=True, check=True)
+    loaded = _loaded_after(
+        "import sys\n"
+        f"sys.argv=['crm','--db','{db}','deal','list']\n"
+        "from termcrm.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass"
+    )
+    assert "termcrm.models.sales" in loaded
+    assert "termcrm.models.marketing" not in loaded
+
+
 def test_a_flush_builds_the_tables_its_rows_point_at(tmp_path) -> None:
     """An interaction names a deal: logging one in a fresh process must not need the sales tables loaded first."""
     db = tmp_path / "x.db"

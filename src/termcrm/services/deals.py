@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -31,7 +31,6 @@ from sqlmodel import Session, col, select
 from termcrm import dates, money
 from termcrm.errors import Invalid, NotFound
 from termcrm.models import (
-    Campaign,
     Company,
     Contact,
     Deal,
@@ -47,6 +46,9 @@ from termcrm.services import contacts as contact_service
 from termcrm.services import history, pipelines, refs
 from termcrm.services.common import archive_record, check_version, jsonable, restore_record
 from termcrm.services.filters import FieldSpec, FilterContext, compile_words, order_by
+
+if TYPE_CHECKING:
+    from termcrm.models import Campaign
 
 STATUSES = ("open", "won", "lost")
 """A deal's status, derived from the kind of its stage."""
@@ -77,6 +79,9 @@ def _company(session: Session, value: Company | str | int) -> Company:
 
 
 def _campaign_id(session: Session, value: Campaign | str | int) -> int:
+    # imported here: a deal command that names no campaign builds no marketing tables
+    from termcrm.models import Campaign
+
     if isinstance(value, Campaign):
         return value.id or 0
     return refs.by_id(session, Campaign, value, "campaign").id or 0
