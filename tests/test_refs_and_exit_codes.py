@@ -72,7 +72,7 @@ def test_an_email_two_contacts_share_is_ambiguous(crm) -> None:
 
 def test_not_found_exits_3(crm) -> None:
     crm.ok("contact", "add", "Ann Lee")
-    for ref in ("Zed", "99", "nobody@example.com"):
+    for ref in ("Zed", "99", "nobody@example.com", "99999999999999999999"):
         result = crm("contact", "show", ref)
         assert result.exit_code == 3, ref
         assert result.stderr.startswith("error: no contact")
@@ -111,6 +111,9 @@ def test_company_and_user_references(crm) -> None:
         ("contact", "frobnicate"),
         ("contact", "add"),
         ("contact", "add", "Ann Lee", "--no-such-option"),
+        # whole numbers beyond a 64-bit column are refused before they reach the database
+        ("contact", "list", "id>99999999999999999999"),
+        ("deal", "list", "amount>1e999"),
     ],
 )
 def test_bad_input_exits_2_with_one_error_line(crm, args) -> None:
@@ -119,6 +122,21 @@ def test_bad_input_exits_2_with_one_error_line(crm, args) -> None:
     assert result.stderr.startswith("error: ")
     assert result.stderr.count("\n") == 1
     assert "Traceback" not in result.stderr
+
+
+def test_a_limit_beyond_any_table_lists_every_row(crm) -> None:
+    crm.ok("contact", "add", "Ann Lee")
+    crm.ok("contact", "add", "Bob Stone")
+    shown = crm.ok("contact", "list", "--limit", "99999999999999999999", "-f", "ids")
+    assert shown.stdout.split() == ["1", "2"]
+    assert crm.ok("search", "ann", "--limit", "99999999999999999999", "-f", "json").json()[0]["id"] == 1
+
+
+def test_an_amount_too_large_to_store_exits_2_and_writes_nothing(crm) -> None:
+    result = crm("product", "add", "Widget", "--price", "99999999999999999999999")
+    assert result.exit_code == 2
+    assert result.stderr == "error: amount '99999999999999999999999' is too large to store in USD\n"
+    assert crm.ok("product", "list", "-f", "json").json() == []
 
 
 def test_conflicts_exit_4(crm) -> None:

@@ -16,6 +16,10 @@ from termcrm.errors import Invalid
 
 ZERO_DECIMAL = frozenset({"JPY", "KRW", "VND", "CLP", "ISK", "HUF", "XOF", "XAF", "UGX", "PYG"})
 THREE_DECIMAL = frozenset({"BHD", "KWD", "OMR", "JOD", "TND", "IQD", "LYD"})
+LARGEST_INTEGER = 2**63 - 1
+"""The largest whole number a column holds on both engines (a signed 64-bit integer): amounts in
+minor units, ids and counts beyond it are refused before they reach the database."""
+
 SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "CNY": "¥", "KRW": "₩"}
 
 
@@ -57,6 +61,8 @@ def parse_amount(text: str | int | float | Decimal, currency: str) -> int:
     scaled = value * (Decimal(10) ** places)
     if scaled != scaled.to_integral_value():
         raise Invalid(f"amount {text!r} has more decimals than {currency} allows ({places})")
+    if abs(scaled) > LARGEST_INTEGER:
+        raise Invalid(f"amount {text!r} is too large to store in {currency}")
     return int(scaled)
 
 

@@ -19,6 +19,7 @@ from typer.core import TyperCommand
 
 from termcrm.cli import _click as click
 from termcrm.errors import Invalid
+from termcrm.money import LARGEST_INTEGER
 from termcrm.vocab import FORMATS
 
 if TYPE_CHECKING:
@@ -127,7 +128,15 @@ FormatOpt = Annotated[
 ]
 """The ``-f/--format`` option every list and show command takes."""
 
-LimitOpt = Annotated[int | None, typer.Option("--limit", "-n", help="Show at most N rows.", min=0)]
+
+def at_most_largest(value: int | None) -> int | None:
+    """A ``--limit`` beyond what any table can hold means every row (the database refuses such a number)."""
+    return None if value is None else min(value, LARGEST_INTEGER)
+
+
+LimitOpt = Annotated[
+    int | None, typer.Option("--limit", "-n", help="Show at most N rows.", min=0, callback=at_most_largest)
+]
 SortOpt = Annotated[str | None, typer.Option("--sort", help="Order by FIELD (prefix - for descending).")]
 FilterArg = Annotated[
     list[str] | None,

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from termcrm.cli.common import FormatOpt, reading
+from termcrm.cli.common import FormatOpt, at_most_largest, reading
 
 app = typer.Typer(help="The change history of a record, or the latest changes.")
 
@@ -69,7 +69,9 @@ def history(
     kind: Annotated[
         str, typer.Option("--kind", "-k", help="What REF names: contact, company, deal, ticket or followup.")
     ] = "contact",
-    limit: Annotated[int, typer.Option("--limit", "-n", help="Show at most N changes (default 50).", min=1)] = 50,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", help="Show at most N changes (default 50).", min=1, callback=at_most_largest)
+    ] = 50,
     fmt: FormatOpt = "table",
 ) -> None:
     """Show the change history of one record, or the latest changes overall, newest first."""

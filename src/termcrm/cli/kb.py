@@ -14,6 +14,7 @@ from termcrm.cli.common import (
     LimitOpt,
     SortOpt,
     YesOpt,
+    at_most_largest,
     confirm,
     done,
     emit_written,
@@ -195,7 +196,9 @@ def _edit_text(text: str) -> str:
 def search(
     query: Annotated[list[str], typer.Argument(help="Words to look for (all of them ranks first).")],
     published: Annotated[bool, typer.Option("--published", help="Only published articles.")] = False,
-    limit: Annotated[int, typer.Option("--limit", "-n", help="Show at most N articles.", min=1)] = 20,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", help="Show at most N articles.", min=1, callback=at_most_largest)
+    ] = 20,
     fmt: FormatOpt = "table",
 ) -> None:
     """Full-text search of the knowledge base, best match first."""

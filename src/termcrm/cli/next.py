@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from termcrm.cli.common import FormatOpt, reading, settings
+from termcrm.cli.common import FormatOpt, at_most_largest, reading, settings
 
 app = typer.Typer(help="What to do now, ranked.")
 
@@ -47,7 +47,9 @@ def _print_explained(rows: Sequence[Mapping[str, Any]]) -> None:
 
 @app.command("next")
 def next_(
-    limit: Annotated[int, typer.Option("--limit", "-n", help="How many suggestions.", min=1)] = 10,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", help="How many suggestions.", min=1, callback=at_most_largest)
+    ] = 10,
     explain: Annotated[bool, typer.Option("--explain", help="Show each part of every score.")] = False,
     all_: Annotated[bool, typer.Option("--all", help="Everyone's work, not only yours.")] = False,
     fmt: FormatOpt = "table",

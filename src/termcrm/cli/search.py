@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from termcrm.cli.common import FormatOpt, reading
+from termcrm.cli.common import FormatOpt, at_most_largest, reading
 
 app = typer.Typer(help="Full-text search across contacts, companies, deals, tickets...")
 
@@ -44,7 +44,9 @@ def search(
             "--kind", "-k", help="Only this kind: contact, company, interaction, deal, ticket, kb; repeatable."
         ),
     ] = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", help="Show at most N hits (default 50).", min=1)] = 50,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", help="Show at most N hits (default 50).", min=1, callback=at_most_largest)
+    ] = 50,
     fmt: FormatOpt = "table",
 ) -> None:
     """Search everything at once; hits come best first, each with its kind and id."""

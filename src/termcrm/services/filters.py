@@ -21,6 +21,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from termcrm import dates
 from termcrm.errors import Invalid
+from termcrm.money import LARGEST_INTEGER
 
 OPS = (">=", "<=", "!=", ":", "=", ">", "<")
 _WORD = re.compile(r"^(?P<field>[A-Za-z_][\w.]*)(?P<op>>=|<=|!=|:|=|>|<)(?P<value>.*)$", re.S)
@@ -180,6 +181,8 @@ def compile_term(term: Term, ctx: FilterContext) -> ColumnElement[bool]:
             number = int(value)
         except ValueError:
             raise Invalid(f"{name} needs a whole number, not {value!r}") from None
+        if abs(number) > LARGEST_INTEGER:
+            raise Invalid(f"{name} {value!r} is out of range: give a whole number of at most 19 digits")
         return _compare(spec.expr, op, number)
     if spec.kind == "money":
         from termcrm.money import parse_amount

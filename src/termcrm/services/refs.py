@@ -15,6 +15,7 @@ from sqlmodel import Session, SQLModel, select
 
 from termcrm.errors import Ambiguous, Invalid, NotFound
 from termcrm.models import Company, Contact, ContactEmail, User
+from termcrm.money import LARGEST_INTEGER
 
 if TYPE_CHECKING:
     from termcrm.models import Deal
@@ -27,7 +28,10 @@ def parse_id(ref: str | int, what: str) -> int:
     text = str(ref).strip().lstrip("#")
     if not text.isdigit():
         raise Invalid(f"{what} {ref!r} is not an id; give the number shown by the list command")
-    return int(text)
+    number = int(text)
+    if number > LARGEST_INTEGER:
+        raise NotFound(f"no {what} with id {text}")
+    return number
 
 
 def by_id(session: Session, model: type[T], ref: str | int, what: str, *, archived: bool = True) -> T:

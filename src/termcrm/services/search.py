@@ -20,6 +20,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from termcrm.money import LARGEST_INTEGER
+
 KINDS: dict[str, int] = {
     "contact": 1,
     "company": 2,
@@ -407,7 +409,7 @@ def _snippet(body: str, terms: list[str], width: int = 60) -> str:
 def _sqlite_search(conn: sa.Connection, terms: list[str], wanted: set[str], limit: int) -> list[Hit]:
     match = _fts_query(terms)
     found: dict[int, tuple[float, str, int, str, bool]] = {}
-    candidates = max(CANDIDATES, limit * 4)
+    candidates = min(max(CANDIDATES, limit * 4), LARGEST_INTEGER)
     for in_title, expr in ((True, f"title : ({match})"), (False, match)):
         rows = conn.execute(
             sa.text("SELECT rowid, kind, ref_id, title FROM search_fts WHERE search_fts MATCH :q LIMIT :n"),
