@@ -147,6 +147,8 @@ def test_agenda_refuses_zero_days(db) -> None:
 
     with db.read() as s, pytest.raises(Invalid, match="--days"):
         followups.agenda(s, 0, None, NOW)
+    with db.read() as s, pytest.raises(Invalid, match="at most 3660"):
+        followups.agenda(s, 10**20, None, NOW)
 
 
 def test_agenda_command_table_and_json(crm) -> None:

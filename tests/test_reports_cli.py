@@ -46,6 +46,21 @@ def test_unknown_report_exits_2_and_names_the_reports(crm: Any) -> None:
         assert name in result.stderr
 
 
+def test_numbers_too_large_are_refused_or_mean_every_row(crm: Any) -> None:
+    huge = "99999999999999999999"
+    result = crm("report", "churn", "--days", huge)
+    assert result.exit_code == 2
+    assert result.stderr == "error: --days must be at most 36500 (100 years)\n"
+    result = crm("report", "forecast", "--top", "1000000")
+    assert result.exit_code == 2
+    assert result.stderr == "error: --top is the number of forecast periods: give at most 600\n"
+    assert crm.ok("report", "forecast", "--top", "600", "-f", "json").json()["params"]["since"]
+    assert crm.ok("report", "customers", "--top", huge, "-f", "json").json()["params"]["top"] == 2**63 - 1
+    result = crm("agenda", "--days", huge)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: --days must be at most 3660")
+
+
 def test_every_report_runs_in_every_format(crm: Any, db: Any) -> None:
     _world(db)
     for name in REPORTS:

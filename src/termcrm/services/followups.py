@@ -1461,6 +1461,10 @@ def _followup_detail(row: Mapping[str, Any]) -> str:
     return ", ".join(bits)
 
 
+AGENDA_MAX_DAYS = 3660
+"""The longest agenda, in days (one group per day)."""
+
+
 def agenda(
     session: Session, days: int = 7, user: str | None = None, now: datetime | None = None
 ) -> list[dict[str, Any]]:
@@ -1474,6 +1478,8 @@ def agenda(
     """
     if days < 1:
         raise Invalid("--days must be 1 or more")
+    if days > AGENDA_MAX_DAYS:
+        raise Invalid(f"--days must be at most {AGENDA_MAX_DAYS} (ten years)")
     moment = _now(now)
     uid = _user_scope(session, user)
     today = dates.local_today(now=moment)

@@ -438,6 +438,10 @@ class ReportParams:
         return out
 
 
+MAX_DAYS = 36500
+"""The largest ``--days`` a report takes."""
+
+
 def make_params(
     *,
     now: datetime | None = None,
@@ -465,6 +469,10 @@ def make_params(
         raise Invalid("--top must be at least 1")
     if days is not None and days < 1:
         raise Invalid("--days must be at least 1")
+    if days is not None and days > MAX_DAYS:
+        raise Invalid(f"--days must be at most {MAX_DAYS} (100 years)")
+    if top is not None:
+        top = min(top, money.LARGEST_INTEGER)  # a ranking that long shows every row
     return ReportParams(
         now=clock,
         since=since_at,

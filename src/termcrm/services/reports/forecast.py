@@ -38,6 +38,8 @@ TITLE = "Forecast by expected close"
 SUMMARY = "weighted and best-case open pipeline per period, won so far, quota"
 
 DEFAULT_PERIODS = 6
+MAX_PERIODS = 600
+"""The most periods ``--top`` asks the forecast for (50 years of months)."""
 OVERDUE = -1
 UNDATED = -2
 
@@ -53,6 +55,10 @@ def _window(params: ReportParams) -> Window:
             raise Invalid("--until must be after the start of the first forecast period")
         periods = periods_between(first.start, params.until, params.period)
     else:
+        if (params.top or 0) > MAX_PERIODS:
+            from termcrm.errors import Invalid
+
+            raise Invalid(f"--top is the number of forecast periods: give at most {MAX_PERIODS}")
         periods = [shift(first, params.period, i) for i in range(params.top or DEFAULT_PERIODS)]
     return Window(periods[0].start, periods[-1].end, periods)
 
