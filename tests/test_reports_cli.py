@@ -53,8 +53,12 @@ def test_numbers_too_large_are_refused_or_mean_every_row(crm: Any) -> None:
     assert result.stderr == "error: --days must be at most 36500 (100 years)\n"
     result = crm("report", "forecast", "--top", "1000000")
     assert result.exit_code == 2
-    assert result.stderr == "error: --top is the number of forecast periods: give at most 600\n"
-    assert crm.ok("report", "forecast", "--top", "600", "-f", "json").json()["params"]["since"]
+    assert result.stderr == "error: --top is the number of forecast periods: give at most 1000\n"
+    assert crm.ok("report", "forecast", "--top", "1000", "-f", "json").json()["params"]["periods"] == 1000
+    result = crm("report", "activity", "--since", "0001-01-01", "--period", "week")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: the report would cover more than 1000 weeks: give a later --since")
+    assert crm.ok("report", "activity", "--since", "-900w", "--period", "week").exit_code == 0
     assert crm.ok("report", "customers", "--top", huge, "-f", "json").json()["params"]["top"] == 2**63 - 1
     result = crm("agenda", "--days", huge)
     assert result.exit_code == 2

@@ -378,10 +378,19 @@ def shift(p: Period, period: str, count: int) -> Period:
     return make_period(p.first_day + _step(period, count), period)
 
 
+MAX_PERIODS = 1000
+"""The most periods a report covers (each is a column of its SQL and a row of its table)."""
+
+
 def periods_between(since: datetime, until: datetime, period: str) -> list[Period]:
-    """Every period overlapping ``[since, until)``, oldest first."""
+    """Every period overlapping ``[since, until)``, oldest first (at most :data:`MAX_PERIODS`)."""
     out = [period_of(since, period)]
     while out[-1].end < until:
+        if len(out) == MAX_PERIODS:
+            raise Invalid(
+                f"the report would cover more than {MAX_PERIODS} {period}s:"
+                " give a later --since, an earlier --until or a longer --period"
+            )
         out.append(shift(out[-1], period, 1))
     return out
 

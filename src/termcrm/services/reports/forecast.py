@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from termcrm.models import Quota
 from termcrm.services.reports import (
+    MAX_PERIODS,
     Col,
     Report,
     ReportParams,
@@ -38,8 +39,6 @@ TITLE = "Forecast by expected close"
 SUMMARY = "weighted and best-case open pipeline per period, won so far, quota"
 
 DEFAULT_PERIODS = 6
-MAX_PERIODS = 600
-"""The most periods ``--top`` asks the forecast for (50 years of months)."""
 OVERDUE = -1
 UNDATED = -2
 
