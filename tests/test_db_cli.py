@@ -72,6 +72,14 @@ def test_backup_refuses_to_overwrite(crm, db_file, tmp_path) -> None:
     assert target.read_text() == "keep me"
 
 
+def test_backup_into_a_path_under_a_file_is_refused(crm, db_file, tmp_path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("keep me")
+    result = crm("db", "backup", str(blocker / "copy.db"))
+    assert result.exit_code == 2
+    assert result.stderr == f"error: {blocker} is not a directory\n"
+
+
 def test_backup_and_restore_on_postgresql_say_to_use_pg_tools(crm, db_url, tmp_path) -> None:
     if sqlite_path(db_url) is not None:
         pytest.skip("PostgreSQL only")

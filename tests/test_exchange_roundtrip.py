@@ -108,11 +108,23 @@ def test_csv_export_filters_and_writes_a_file(crm: Crm, tmp_path: Path) -> None:
     build_sample(crm)
     target = tmp_path / "vip.csv"
     result = crm.ok("export", "csv", "+vip", "-o", str(target))
-    assert "exported 1 contacts record to" in result.stderr or "exported 1 " in result.stderr
+    assert f"exported 1 record (contacts) to {target}" in result.stderr
     rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8"), newline="")))
     assert [r["name"] for r in rows] == ["Ann Lee"]
     assert target.read_bytes().startswith(b"id,first_name")  # UTF-8, no BOM, header first
     assert crm("export", "csv", "shoe:1").exit_code == 2  # unknown filter field
+
+
+@pytest.mark.parametrize("kind", ["csv", "vcard", "json", "ical"])
+def test_an_output_file_that_cannot_be_written_is_one_error_line(crm: Crm, tmp_path: Path, kind: str) -> None:
+    build_sample(crm)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    target = blocker / "out.txt"
+    result = crm("export", kind, "-o", str(target))
+    assert result.exit_code == 2
+    assert result.stderr == f"error: cannot write {target}: Not a directory\n"
+    assert blocker.read_text() == "not a directory"
 
 
 def test_csv_round_trip_contacts_and_companies_loses_nothing(crm: Crm, other: Crm) -> None:

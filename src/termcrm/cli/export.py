@@ -26,11 +26,18 @@ def _write_output(text: str, output: str | None, *, newline: str = "") -> str:
         sys.stdout.write(text)
         sys.stdout.flush()
         return "standard output"
+    from termcrm.errors import Invalid
+
     path = Path(output).expanduser()
     tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", encoding="utf-8", newline=newline) as handle:
-        handle.write(text)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8", newline=newline) as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        if tmp.parent.is_dir():
+            tmp.unlink(missing_ok=True)
+        raise Invalid(f"cannot write {path}: {exc.strerror or exc}") from None
     return str(path)
 
 
@@ -116,7 +123,7 @@ def csv_(
         )
     where = _write_output(buffer.getvalue(), output)
     if output not in (None, "-"):
-        done(f"exported {count} {exporter.export_type(type_)} record{'s' if count != 1 else ''} to {where}")
+        done(f"exported {count} record{'s' if count != 1 else ''} ({exporter.export_type(type_)}) to {where}")
 
 
 @app.command("vcard", cls=FilterCommand)

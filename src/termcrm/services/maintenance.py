@@ -58,6 +58,8 @@ def backup(db_path: Path | None, target: Path | None = None) -> Path:
         raise Invalid("the backup file cannot be the database itself")
     if not out.parent.exists():
         raise Invalid(f"directory {out.parent} does not exist")
+    if not out.parent.is_dir():
+        raise Invalid(f"{out.parent} is not a directory")
     return backup_sqlite(db_path, out)
 
 
