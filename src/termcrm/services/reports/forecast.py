@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from termcrm.errors import Invalid
 from termcrm.models import Quota
 from termcrm.services.reports import (
     MAX_PERIODS,
@@ -49,14 +50,10 @@ def _window(params: ReportParams) -> Window:
     first = period_of(params.since or params.now, params.period)
     if params.until is not None:
         if params.until <= first.start:
-            from termcrm.errors import Invalid
-
             raise Invalid("--until must be after the start of the first forecast period")
         periods = periods_between(first.start, params.until, params.period)
     else:
         if (params.top or 0) > MAX_PERIODS:
-            from termcrm.errors import Invalid
-
             raise Invalid(f"--top is the number of forecast periods: give at most {MAX_PERIODS}")
         periods = [shift(first, params.period, i) for i in range(params.top or DEFAULT_PERIODS)]
     return Window(periods[0].start, periods[-1].end, periods)
