@@ -141,10 +141,7 @@ def scored_customers(session: Session, params: ReportParams, since: Any, until: 
     r = recency_score(recency)
     f = frequency_score(c.lifetime_purchases)
     below = sa.func.rank().over(partition_by=c.currency, order_by=c.lifetime_revenue) - 1
-    # the customers of the currency, over the same ordering as the rank with the whole partition as
-    # its frame: one sort serves both (a bare PARTITION BY currency is another sort in SQLite)
-    of_currency = sa.func.count().over(partition_by=c.currency, order_by=c.lifetime_revenue, rows=(None, None))
-    m = 1 + (5 * below) // of_currency
+    m = 1 + (5 * below) // sa.func.count().over(partition_by=c.currency)
     scored = sa.select(
         customers,
         recency.label("recency_days"),
