@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from termcrm.cli.common import FilterArg, FilterCommand, done, filter_words, reading, settings
+from termcrm.errors import Invalid
 
 app = typer.Typer(help="Export CSV, vCard, iCalendar or a JSON dump.", no_args_is_help=True)
 
@@ -26,8 +27,6 @@ def _write_output(text: str, output: str | None, *, newline: str = "") -> str:
         sys.stdout.write(text)
         sys.stdout.flush()
         return "standard output"
-    from termcrm.errors import Invalid
-
     path = Path(output).expanduser()
     tmp = path.with_name(f".{path.name}.tmp")
     try:
@@ -55,7 +54,6 @@ def ical(
 ) -> None:
     """Export follow-ups as an RFC 5545 iCalendar file (stable UIDs, so re-importing updates them)."""
     from termcrm import dates
-    from termcrm.errors import Invalid
     from termcrm.io.ical import write_calendar
     from termcrm.services import followups, refs
 
@@ -138,7 +136,6 @@ def vcard(
     version: Annotated[str, typer.Option("--version", help="vCard version: 3.0 or 4.0.")] = "3.0",
 ) -> None:
     """Export contacts matching the filter words as vCards (UIDs kept, so re-importing matches them)."""
-    from termcrm.errors import Invalid
     from termcrm.services import exporter
 
     if output is not None and directory is not None:
