@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlmodel import SQLModel
 
 from termcrm import migrations
 from termcrm.config import Settings
@@ -27,10 +26,10 @@ def _alembic(conn: sa.Connection) -> Config:
 
 
 def test_models_match_migrations(db: Database) -> None:
-    import termcrm.models  # noqa: F401
+    from termcrm.models import schema
 
     with db.engine.connect() as conn:
-        diffs = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+        diffs = compare_metadata(MigrationContext.configure(conn), schema.load_all())
         conn.rollback()
     meaningful = [
         d

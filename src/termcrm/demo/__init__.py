@@ -183,9 +183,9 @@ def bulk_insert(conn: Any, table_name: str, rows: list[dict[str, Any]]) -> None:
         with indexes_deferred(conn, table_name, len(rows)):
             conn.exec_driver_sql(sql, list(zip(*values, strict=True)))
         return
-    from sqlmodel import SQLModel
+    from termcrm.models import schema
 
-    conn.execute(sa.insert(SQLModel.metadata.tables[table_name]), rows)
+    conn.execute(sa.insert(schema.table(table_name)), rows)
 
 
 def _core(session: object, rng: random.Random, ctx: DemoContext, n_contacts: int) -> None:

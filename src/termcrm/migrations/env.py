@@ -14,13 +14,9 @@ config = context.config
 
 
 def _target_metadata():  # type: ignore[no-untyped-def]
-    from sqlmodel import SQLModel
+    from termcrm.models import schema
 
-    from termcrm.models import load_all
-
-    load_all()
-
-    return SQLModel.metadata
+    return schema.load_all()
 
 
 def run() -> None:

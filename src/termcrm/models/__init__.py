@@ -1,20 +1,17 @@
 """SQLModel tables, one module per aggregate.
 
-A module's tables are built when one of its names is first used, so
-``from termcrm.models import Contact`` builds the customer tables and not the
-sales or service ones: a one-shot command pays for the tables it touches.
-:func:`load_all` registers every table, for what needs the whole schema
-(migrations, dumps, undo, the demo).
+Every table exists as a plain Core table in :mod:`termcrm.models.schema`
+(generated from these classes), which is all a reader or a migration needs.
+A module's ORM classes are built when one of its names is first used, so
+``from termcrm.models import Contact`` builds the customer classes and not the
+sales or service ones: a one-shot command pays for the classes it touches.
+:func:`load_all` builds every class, for what needs them all (undo, the demo).
 """
 
 from __future__ import annotations
 
 import importlib
-import re
 from typing import TYPE_CHECKING, Any
-
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
 from termcrm.models.base import Table, UTCDateTime, utcnow
 
@@ -104,9 +101,6 @@ MODULES = tuple(TABLES)
 _HOME = {name: module for module, names in TABLES.items() for name in names}
 """Each table class's module."""
 
-TABLE_HOME = {re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower(): module for name, module in _HOME.items()}
-"""Each table name's module."""
-
 
 def __getattr__(name: str) -> Any:
     module = _HOME.get(name)
@@ -118,30 +112,9 @@ def __getattr__(name: str) -> Any:
 
 
 def load_all() -> None:
-    """Build every table (the metadata then holds the whole schema)."""
+    """Build every table class (the tables themselves are all in ``schema`` from the start)."""
     for module in MODULES:
         importlib.import_module(f"{__name__}.{module}")
-
-
-_REFERENCES_LOADED: set[type] = set()
-
-
-@event.listens_for(Session, "before_flush")
-def _load_referenced_tables(session: Session, _ctx: Any, _instances: Any) -> None:
-    """Build the tables that flushed rows point at with foreign keys.
-
-    A flush orders its inserts by foreign keys, so a contact's interaction
-    (whose ``deal_id`` names the sales tables) needs them built even when the
-    command never touches a deal.
-    """
-    for cls in {type(obj) for obj in (*session.new, *session.dirty, *session.deleted)} - _REFERENCES_LOADED:
-        table = getattr(cls, "__table__", None)
-        if table is not None:
-            for fk in table.foreign_keys:
-                target = fk.target_fullname.partition(".")[0]
-                if target not in table.metadata.tables and target in TABLE_HOME:
-                    importlib.import_module(f"{__name__}.{TABLE_HOME[target]}")
-        _REFERENCES_LOADED.add(cls)
 
 
 __all__ = [

@@ -38,7 +38,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 from termcrm.errors import Conflict, InvalidFile
 from termcrm.models import UTCDateTime
@@ -52,11 +52,9 @@ a restore replaces their rows with the dump's."""
 
 def tables() -> list[sa.Table]:
     """Every table a dump holds, in dependency order (parents before children)."""
-    from termcrm.models import load_all
+    from termcrm.models import schema
 
-    load_all()
-
-    return list(SQLModel.metadata.sorted_tables)
+    return list(schema.load_all().sorted_tables)
 
 
 def schema_revision(conn: sa.Connection) -> str:
