@@ -111,41 +111,47 @@ def test_shell_completion_of_nouns_and_options_imports_no_sqlalchemy() -> None:
     assert "sqlalchemy" not in loaded and "textual" not in loaded
 
 
-def test_table_home_names_each_tables_module() -> None:
+def test_every_table_has_one_class_in_its_module_and_the_class_maps_onto_it() -> None:
     import importlib
 
-    from sqlmodel import SQLModel
-
     from termcrm import models
+    from termcrm.models import schema
 
     models.load_all()
+    schema.load_all()
     found = {}
     for module in models.MODULES:
         mod = importlib.import_module(f"termcrm.models.{module}")
-        for table in SQLModel.metadata.sorted_tables:
-            if any(getattr(obj, "__table__", None) is table for obj in vars(mod).values()):
-                found[table.name] = module
-    assert found == models.TABLE_HOME
+        for name, obj in vars(mod).items():
+            table = getattr(obj, "__table__", None)
+            if table is not None and name in models.TABLES[module]:
+                assert table is schema.metadata.tables[table.name]
+                found[table.name] = name
+    assert set(found) == set(schema.metadata.tables)
+    assert sorted(found.values()) == sorted(models._HOME)  # noqa: SLF001 - the lazy name table
     assert {name for name in models.__all__ if name[0].isupper()} - {"Table", "UTCDateTime"} == set(
         models._HOME  # noqa: SLF001 - the lazy name table
     )
 
 
-def test_a_contact_command_builds_only_the_customer_tables(tmp_path) -> None:
+@pytest.mark.parametrize("command", [["contact", "list"], ["contact", "show", "ann@example.com"]])
+def test_contact_list_and_show_build_no_orm_class(tmp_path, command: list[str]) -> None:
+    """They read the schema's Core tables: no model module is imported and no mapper is built."""
     db = tmp_path / "x.db"
-    subprocess.run(
-        [sys.executable, "-m", "termcrm", "--db", str(db), "--user", "ann", "contact", "add", "Ann Lee"],
-        capture_output=True,
-        check=True,
-    )
+    crm = [sys.executable, "-m", "termcrm", "--db", str(db), "--user", "ann"]
+    subprocess.run([*crm, "contact", "add", "Ann Lee", "--email", "ann@example.com"], capture_output=True, check=True)
+    subprocess.run([*crm, "deal", "add", "Pilot", "--contact", "Ann Lee"], capture_output=True, check=True)
+    subprocess.run([*crm, "followup", "add", "Call Ann", "--contact", "Ann Lee", "--due", "tomorrow"], check=True)
     loaded = _loaded_after(
         "import sys\n"
-        f"sys.argv=['crm','--db','{db}','contact','list']\n"
+        f"sys.argv=['crm','--db','{db}',*{command!r}]\n"
         "from termcrm.cli import main\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass"
+        "try:\n    main()\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
+        "from sqlmodel import SQLModel\n"
+        "assert not SQLModel._sa_registry.mappers, SQLModel._sa_registry.mappers"
     )
-    assert "termcrm.models.core" in loaded
-    assert not loaded & {"termcrm.models.sales", "termcrm.models.service", "termcrm.models.marketing"}
+    assert "termcrm.models.schema" in loaded
+    assert not {f"termcrm.models.{m}" for m in ("core", "sales", "followups", "service", "marketing")} & loaded
 
 
 def test_a_deal_command_that_names_no_campaign_builds_no_marketing_tables(tmp_path) -> None:
@@ -218,3 +224,74 @@ def test_startup_pauses_the_garbage_collector_then_gives_it_back() -> None:
         assert gc.isenabled()
     finally:
         gc.enable()
+
+
+def _type_checking_only_misuses(path: str) -> list[str]:
+    """Names a module imports only for type checking but uses at run time without importing them there."""
+    import ast
+
+    tree = ast.parse(open(path, encoding="utf-8").read())
+    typing_only: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+            for stmt in node.body:
+                if isinstance(stmt, ast.ImportFrom | ast.Import):
+                    typing_only |= {alias.asname or alias.name for alias in stmt.names}
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom | ast.Import):
+            typing_only -= {alias.asname or alias.name for alias in node.names}
+    if not typing_only:
+        return []
+
+    def annotations(scope: ast.AST) -> set[int]:
+        out: set[int] = set()
+        for node in ast.walk(scope):
+            parts: list[ast.AST | None] = []
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                args = node.args
+                every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+                parts += [node.returns, *(a.annotation for a in every if a is not None)]
+            elif isinstance(node, ast.AnnAssign):
+                parts.append(node.annotation)
+            out |= {id(n) for part in parts if part is not None for n in ast.walk(part)}
+        return out
+
+    problems = []
+
+    def check(body: list[ast.stmt], imported: set[str], where: str) -> None:
+        for stmt in body:
+            if isinstance(stmt, ast.If) and isinstance(stmt.test, ast.Name) and stmt.test.id == "TYPE_CHECKING":
+                continue
+            if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                local = set(imported)
+                inner = stmt.body
+                for sub in ast.walk(stmt):
+                    if isinstance(sub, ast.ImportFrom | ast.Import) and sub in inner:
+                        local |= {alias.asname or alias.name for alias in sub.names}
+                check(inner, local, f"{stmt.name}")
+                continue
+            skip = annotations(stmt)
+            for node in ast.walk(stmt):
+                if isinstance(node, ast.ImportFrom | ast.Import):
+                    imported = imported | {alias.asname or alias.name for alias in node.names}
+            for node in ast.walk(stmt):
+                if (
+                    isinstance(node, ast.Name)
+                    and isinstance(node.ctx, ast.Load)
+                    and node.id in typing_only - imported
+                    and id(node) not in skip
+                ):
+                    problems.append(f"{path}:{node.lineno} {where}: {node.id}")
+
+    check(tree.body, set(), "module")
+    return problems
+
+
+def test_names_imported_for_type_checking_are_imported_where_they_run() -> None:
+    """Services import ORM classes inside the functions that use them (see docs/architecture.md);
+    a name imported only under TYPE_CHECKING and used at run time elsewhere would be a NameError."""
+    from pathlib import Path
+
+    root = Path(termcrm.__file__).parent
+    problems = [p for path in sorted(root.rglob("*.py")) for p in _type_checking_only_misuses(str(path))]
+    assert problems == []

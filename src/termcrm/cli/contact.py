@@ -149,7 +149,7 @@ def show(
     from termcrm.services import contacts, refs
 
     with reading() as session:
-        contact = refs.contact(session, ref, archived=True)
+        contact = refs.contact_row(session, ref, archived=True)
         data = contacts.contact_view(session, contact)
     emit_one(data, fmt, _print_view)
 
@@ -326,8 +326,8 @@ def merge(
     from termcrm.services import contacts, refs
 
     with reading() as session:
-        a = refs.contact(session, keep)
-        b = refs.contact(session, other)
+        a = refs.contact_row(session, keep)
+        b = refs.contact_row(session, other)
         label = f"#{b.id} {b.display_name} into #{a.id} {a.display_name}"
     confirm(f"Merge {label}?", yes)
     with writing() as session:

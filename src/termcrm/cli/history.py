@@ -25,7 +25,7 @@ def _record_key(session: Any, ref: str, kind: str) -> str:
     if literal:
         return f"{literal[1]}:{literal[2]}"
     if kind == "contact":
-        return f"contact:{refs.contact(session, ref, archived=True).id}"
+        return f"contact:{refs.contact_row(session, ref, archived=True).id}"
     if kind == "company":
         return f"company:{refs.company(session, ref, archived=True).id}"
     if kind == "deal":

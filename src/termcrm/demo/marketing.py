@@ -134,7 +134,7 @@ def build(session: Session, rng: random.Random, ctx: Any) -> None:
         # Target a sample of the matching contacts, so a 100,000-contact demo stays quick to build.
         words = list(spec.get("filter") or ([f"@{spec['segment']}"] if spec.get("segment") else []))
         query = contact_service.query_contacts(session, words, now=added_at).with_only_columns(Contact.id)
-        matching = [int(i) for i in session.exec(query).all()]
+        matching = [int(i) for i in session.scalars(query).all()]
         chosen = sorted(rng.sample(matching, min(len(matching), MAX_MEMBERS)))
         if not chosen:
             continue  # a tiny demo may have nobody in this campaign's audience

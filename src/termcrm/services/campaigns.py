@@ -17,18 +17,21 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from termcrm import money
 from termcrm.errors import Ambiguous, Invalid, InvalidFile, NotFound
-from termcrm.models import Campaign, CampaignMember, Contact, ContactEmail, Deal, Segment, utcnow
+from termcrm.models import schema, utcnow
 from termcrm.services import history, refs
 from termcrm.services.common import check_choice, check_version, jsonable
 from termcrm.services.filters import FieldSpec, FilterContext, filtered
 from termcrm.vocab import CAMPAIGN_CHANNELS, CAMPAIGN_STATUSES, MEMBER_STATUSES
+
+if TYPE_CHECKING:
+    from termcrm.models import Campaign, CampaignMember, Contact, Deal
 
 RESPONSE_STATUSES = ("responded", "converted", "unsubscribed")
 """What ``campaign respond`` can record."""
@@ -103,6 +106,8 @@ def create_campaign(
     description: str | None = None,
 ) -> Campaign:
     """Add a campaign. Amounts are in major units (``2500``, ``2.5k``) of ``currency`` (default: settings)."""
+    from termcrm.models import Campaign
+
     settings = session.info.get("settings")
     code = money.check_currency(currency) if currency else (settings.currency if settings else "USD")
     _check_dates(start, end)
@@ -126,6 +131,8 @@ def create_campaign(
 
 def get_campaign(session: Session, ref: str | int) -> Campaign:
     """The campaign with id ``ref``, or with that exact name (any case), or a unique name fragment."""
+    from termcrm.models import Campaign
+
     text = str(ref).strip()
     if not text:
         raise Invalid("empty campaign reference: give the id shown by crm campaign list")
@@ -248,6 +255,8 @@ def set_cost(session: Session, campaign: Campaign, amount: Any, *, add: bool = F
 
 
 def _segment_build(op: str, value: str) -> Any:
+    from termcrm.models import Campaign, Segment
+
     if op not in (":", "!="):
         raise Invalid("segment takes : or != only")
     name = value.strip().lstrip("@").lower()
@@ -259,6 +268,8 @@ def _segment_build(op: str, value: str) -> Any:
 
 def filter_context(session: Session, now: datetime | None = None) -> FilterContext:
     """The fields ``campaign list`` filters and sorts by."""
+    from termcrm.models import Campaign
+
     settings = session.info.get("settings")
 
     def text(word: str) -> Any:
@@ -303,6 +314,8 @@ def list_campaigns(
     now: datetime | None = None,
 ) -> list[Campaign]:
     """Live campaigns matching the filter words, latest start first unless sorted otherwise."""
+    from termcrm.models import Campaign
+
     ctx = filter_context(session, now)
     stmt = filtered(
         select(Campaign),
@@ -321,6 +334,8 @@ def list_campaigns(
 
 def _deal_for_member() -> Any:
     """EXISTS a live deal sourced by the member's campaign for the member's contact."""
+    from termcrm.models import CampaignMember, Deal
+
     return sa.exists().where(
         col(Deal.campaign_id) == col(CampaignMember.campaign_id),
         col(Deal.contact_id) == col(CampaignMember.contact_id),
@@ -330,11 +345,15 @@ def _deal_for_member() -> Any:
 
 def converted_clause() -> Any:
     """A member is converted when marked so or when the campaign sourced a deal for the contact."""
+    from termcrm.models import CampaignMember
+
     return sa.or_(col(CampaignMember.status) == "converted", _deal_for_member())
 
 
 def responded_clause() -> Any:
     """A member responded when a response time is recorded, or the status says so, or it converted."""
+    from termcrm.models import CampaignMember
+
     return sa.or_(
         col(CampaignMember.responded_at).is_not(None),
         col(CampaignMember.status).in_(("responded", "converted")),
@@ -344,6 +363,8 @@ def responded_clause() -> Any:
 
 def sent_clause() -> Any:
     """A member was reached when sent, or anything happened after sending."""
+    from termcrm.models import CampaignMember
+
     return sa.or_(col(CampaignMember.sent_at).is_not(None), col(CampaignMember.status) != "targeted")
 
 
@@ -370,6 +391,8 @@ class MemberCounts:
 
 def member_counts(session: Session, campaign_ids: Iterable[int]) -> dict[int, MemberCounts]:
     """Member figures of each campaign (one grouped query)."""
+    from termcrm.models import CampaignMember
+
     ids = list(campaign_ids)
     out = {cid: MemberCounts() for cid in ids}
     if not ids:
@@ -399,6 +422,8 @@ def member_counts(session: Session, campaign_ids: Iterable[int]) -> dict[int, Me
 
 def campaign_rows(session: Session, campaigns: Sequence[Campaign]) -> list[dict[str, Any]]:
     """JSON-ready dicts of campaigns with their member figures."""
+    from termcrm.models import Segment
+
     counts = member_counts(session, [c.id for c in campaigns if c.id is not None])
     seg_ids = {c.segment_id for c in campaigns if c.segment_id}
     seg_names = (
@@ -522,6 +547,8 @@ class Performance:
 
 def performance(session: Session, campaigns: Sequence[Campaign]) -> list[Performance]:
     """The figures of each campaign, in the order given."""
+    from termcrm.models import Deal
+
     ids = [c.id for c in campaigns if c.id is not None]
     counts = member_counts(session, ids)
     deals: dict[int, int] = {}
@@ -561,6 +588,8 @@ def performance(session: Session, campaigns: Sequence[Campaign]) -> list[Perform
 
 def campaign_view(session: Session, campaign: Campaign) -> dict[str, Any]:
     """Everything ``campaign show`` prints: the fields, member figures, return and sourced deals."""
+    from termcrm.models import CampaignMember, Contact, Deal
+
     data = campaign_rows(session, [campaign])[0]
     perf = performance(session, [campaign])[0].as_json()
     for key in ("response_rate", "conversion_rate", "deals", "won_deals", "revenue", "other_revenue"):
@@ -624,6 +653,8 @@ class AddResult:
 
 def unsubscribed_ids(session: Session, campaign: Campaign) -> set[int]:
     """Contacts that unsubscribed from another campaign of ``campaign``'s channel."""
+    from termcrm.models import Campaign, CampaignMember
+
     stmt = (
         select(CampaignMember.contact_id)
         .join(Campaign, Campaign.id == CampaignMember.campaign_id)  # type: ignore[arg-type]
@@ -646,6 +677,7 @@ def _contact_ids_for(
     contacts: Sequence[str] | None,
     now: datetime | None,
 ) -> tuple[list[int], str]:
+    from termcrm.models import Contact, Segment
     from termcrm.services import contacts as contact_service
     from termcrm.services import segments
 
@@ -664,7 +696,7 @@ def _contact_ids_for(
     if words:
         stmt = contact_service.query_contacts(session, words, now=now).order_by(None)
         stmt = stmt.with_only_columns(Contact.id).order_by(Contact.id)
-        return [int(i) for i in session.exec(stmt).all()], " ".join(words)
+        return [int(i) for i in session.scalars(stmt).all()], " ".join(words)
     seg_ref = segment
     if not seg_ref:
         if campaign.segment_id is None:
@@ -695,6 +727,8 @@ def add_members(
     in the campaign are left as they are; contacts that unsubscribed from
     another campaign of the same channel are skipped (and counted) unless ``force``.
     """
+    from termcrm.models import CampaignMember
+
     ids, source = _contact_ids_for(session, campaign, segment=segment, words=words, contacts=contacts, now=now)
     result = AddResult(matched=len(ids))
     existing = {
@@ -721,6 +755,8 @@ def add_members(
 
 def get_member(session: Session, campaign: Campaign, contact: Contact) -> CampaignMember | None:
     """The membership of ``contact`` in ``campaign``, if any."""
+    from termcrm.models import CampaignMember
+
     return session.exec(
         select(CampaignMember).where(CampaignMember.campaign_id == campaign.id, CampaignMember.contact_id == contact.id)
     ).first()
@@ -768,6 +804,8 @@ def respond(
     the response time when missing. A contact that is not a member is
     NotFound unless ``add`` makes it one first.
     """
+    from termcrm.models import CampaignMember
+
     value = check_choice(status, RESPONSE_STATUSES, "response status")
     member = get_member(session, campaign, contact)
     when = at or utcnow()
@@ -789,6 +827,8 @@ def mark_sent(
     session: Session, campaign: Campaign, contacts: Sequence[Contact] = (), *, at: datetime | None = None
 ) -> int:
     """Mark targeted members (all of them, or the ``contacts`` given) as sent; returns how many changed."""
+    from termcrm.models import CampaignMember
+
     when = at or utcnow()
     stmt = select(CampaignMember).where(CampaignMember.campaign_id == campaign.id)
     if contacts:
@@ -822,6 +862,8 @@ def remove_members(session: Session, campaign: Campaign, contacts: Sequence[Cont
 
 
 def _member_status_build(op: str, value: str) -> Any:
+    from termcrm.models import CampaignMember
+
     if op not in (":", "!="):
         raise Invalid("status takes : or != only")
     lowered = value.strip().lower()
@@ -851,6 +893,7 @@ def _flag_build(clause: Any, name: str) -> Any:
 
 def members_filter_context(session: Session, now: datetime | None = None) -> FilterContext:
     """``campaign members`` filters: member fields plus every contact field, tag, segment and text."""
+    from termcrm.models import CampaignMember
     from termcrm.services import contacts
 
     base = contacts.filter_context(session, now)
@@ -886,6 +929,8 @@ def list_members(
     now: datetime | None = None,
 ) -> list[tuple[CampaignMember, Contact]]:
     """A campaign's members (with their contacts) matching the filter words, by name unless sorted."""
+    from termcrm.models import CampaignMember, Contact
+
     ctx = members_filter_context(session, now)
     stmt = (
         select(CampaignMember, Contact)
@@ -897,6 +942,8 @@ def list_members(
 
 
 def _deals_by_contact(session: Session, campaign_id: int, contact_ids: Iterable[int]) -> dict[int, list[Deal]]:
+    from termcrm.models import Deal
+
     ids = list(contact_ids)
     out: dict[int, list[Deal]] = {}
     for start in range(0, len(ids), 900):
@@ -1043,6 +1090,7 @@ def apply_responses(
     that are not yet members.
     """
     from termcrm import dates
+    from termcrm.models import CampaignMember, Contact, ContactEmail
 
     result = ResponseResult()
     plan: list[tuple[int, str, str, datetime]] = []
@@ -1121,40 +1169,39 @@ def apply_responses(
 # ---------------------------------------------------------------- contact view
 
 
-def contact_section(session: Session, contact: Contact) -> tuple[str, dict[str, Any]] | None:
-    """The "Campaigns" section of the contact 360° view (None when the contact is in none)."""
-    items = session.exec(
-        select(CampaignMember, Campaign)
-        .join(Campaign, Campaign.id == CampaignMember.campaign_id)  # type: ignore[arg-type]
-        .where(CampaignMember.contact_id == contact.id, Campaign.archived_at.is_(None))  # type: ignore[union-attr]
-        .order_by(col(CampaignMember.added_at).desc(), col(Campaign.id).desc())
+def contact_section(session: Session, contact: Any) -> tuple[str, dict[str, Any]] | None:
+    """The "Campaigns" section of the contact 360° view (None when the contact is in none); Core, builds no class."""
+    campaign, member, deal = schema.campaign.c, schema.campaign_member.c, schema.deal.c
+    items = session.execute(
+        sa.select(campaign.id, campaign.name, campaign.channel, member.status, member.added_at, member.responded_at)
+        .join_from(schema.campaign_member, schema.campaign, campaign.id == member.campaign_id)
+        .where(member.contact_id == contact.id, campaign.archived_at.is_(None))
+        .order_by(member.added_at.desc(), campaign.id.desc())
     ).all()
     if not items:
         return None
     sourced = {
         int(cid or 0)
-        for cid in session.exec(
-            select(Deal.campaign_id).where(
-                Deal.contact_id == contact.id,
-                Deal.campaign_id.is_not(None),  # type: ignore[union-attr]
-                Deal.archived_at.is_(None),  # type: ignore[union-attr]
+        for cid in session.scalars(
+            sa.select(deal.campaign_id).where(
+                deal.contact_id == contact.id, deal.campaign_id.is_not(None), deal.archived_at.is_(None)
             )
         ).all()
     }
     rows = []
-    for member, campaign in items:
-        converted = member.status == "converted" or campaign.id in sourced
+    for item in items:
+        converted = item.status == "converted" or item.id in sourced
         rows.append(
             {
-                "id": campaign.id,
-                "campaign": campaign.name,
-                "channel": campaign.channel,
-                "status": "converted" if converted and member.status != "unsubscribed" else member.status,
-                "added_at": jsonable(member.added_at),
-                "responded_at": jsonable(member.responded_at),
+                "id": item.id,
+                "campaign": item.name,
+                "channel": item.channel,
+                "status": "converted" if converted and item.status != "unsubscribed" else item.status,
+                "added_at": jsonable(item.added_at),
+                "responded_at": jsonable(item.responded_at),
             }
         )
-    unsubscribed = sorted({c.channel for m, c in items if m.status == "unsubscribed"})
+    unsubscribed = sorted({item.channel for item in items if item.status == "unsubscribed"})
     summary: dict[str, Any] = {"campaigns": len(rows)}
     if unsubscribed:
         summary["unsubscribed from"] = ", ".join(unsubscribed)

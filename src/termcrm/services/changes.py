@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from termcrm.models import ChangeSet
-
 if TYPE_CHECKING:
     from termcrm.db import Database
 
 
 def data_version(session: Session) -> tuple[Any, ...]:
     """A token that differs after any committed write by another connection."""
+    from termcrm.models import ChangeSet
+
     conn = session.connection()
     latest = conn.execute(sa.select(sa.func.max(ChangeSet.__table__.c.id))).scalar()  # type: ignore[attr-defined]
     if conn.dialect.name == "sqlite":

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from termcrm.errors import Invalid
-from termcrm.models import Tag
+
+if TYPE_CHECKING:
+    from termcrm.models import Tag
 
 EMAIL_RE = re.compile(r"^[^@\s,;<>()\[\]]+@[^@\s,;<>()\[\]]+\.[^@\s,;<>()\[\].]{2,}$")
 TAG_RE = re.compile(r"^[\w][\w.\-/&]*$", re.UNICODE)
@@ -60,6 +62,8 @@ def check_tag(name: str) -> str:
 
 def get_or_create_tag(session: Session, name: str) -> Tag:
     """The tag named ``name`` (lower-cased), created when missing."""
+    from termcrm.models import Tag
+
     tag_name = check_tag(name)
     tag = session.exec(select(Tag).where(Tag.name == tag_name)).first()
     if tag is None:

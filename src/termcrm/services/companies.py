@@ -6,13 +6,12 @@ import importlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from termcrm.errors import Conflict, Invalid
-from termcrm.models import Company, CompanyField, CompanyTag, Contact, Tag, User
 from termcrm.services import history, refs
 from termcrm.services.common import (
     archive_record,
@@ -23,6 +22,9 @@ from termcrm.services.common import (
     restore_record,
 )
 from termcrm.services.filters import FieldSpec, FilterContext, filtered
+
+if TYPE_CHECKING:
+    from termcrm.models import Company
 
 PLAIN_FIELDS = (
     "domain",
@@ -63,6 +65,8 @@ def _check_name(session: Session, name: str, exclude: int | None = None) -> str:
 
 def create_company(session: Session, data: CompanyInput) -> Company:
     """Create a company; names are unique regardless of case."""
+    from termcrm.models import Company
+
     name = _check_name(session, data.name)
     owner_id = refs.user(session, data.owner, create=True).id if data.owner else history.acting_user_id(session)
     company = Company(name=name, name_key=name.lower(), owner_id=owner_id)
@@ -80,6 +84,8 @@ def create_company(session: Session, data: CompanyInput) -> Company:
 
 def set_tags(session: Session, company: Company, add: Iterable[str] = (), remove: Iterable[str] = ()) -> None:
     """Add and remove tags on a company."""
+    from termcrm.models import CompanyTag, Tag
+
     current = {
         t.name: t
         for t in session.exec(
@@ -103,6 +109,8 @@ def set_tags(session: Session, company: Company, add: Iterable[str] = (), remove
 
 def set_fields(session: Session, company: Company, values: dict[str, str], unset: Iterable[str] = ()) -> None:
     """Set or remove custom fields on a company."""
+    from termcrm.models import CompanyField
+
     rows_ = {f.key: f for f in session.exec(select(CompanyField).where(CompanyField.company_id == company.id)).all()}
     for key in unset:
         if key in rows_:
@@ -166,10 +174,14 @@ def restore_company(session: Session, company: Company) -> Company:
 
 
 def _tag_clause(name: str) -> Any:
+    from termcrm.models import Company, CompanyTag, Tag
+
     return sa.exists().where(CompanyTag.company_id == Company.id, CompanyTag.tag_id == Tag.id, Tag.name == name.lower())
 
 
 def _owner_build(op: str, value: str) -> Any:
+    from termcrm.models import Company, User
+
     if op not in (":", "!="):
         raise Invalid("owner takes : or != only")
     cond = Company.owner_id.in_(select(User.id).where(User.name_key == value.lower()))  # type: ignore[union-attr]
@@ -178,6 +190,8 @@ def _owner_build(op: str, value: str) -> Any:
 
 def filter_context(session: Session, now: datetime | None = None) -> FilterContext:
     """The fields ``company list`` filters and sorts by."""
+    from termcrm.models import Company
+
     dialect = session.info.get("dialect") or session.get_bind().dialect.name
 
     def text(word: str) -> Any:
@@ -208,6 +222,8 @@ def list_companies(
     now: datetime | None = None,
 ) -> list[Company]:
     """Companies matching the filter words."""
+    from termcrm.models import Company
+
     ctx = filter_context(session, now)
     stmt = filtered(
         select(Company),
@@ -223,6 +239,8 @@ def list_companies(
 
 def rows(session: Session, companies: Sequence[Company]) -> list[dict[str, Any]]:
     """JSON-ready dicts of companies."""
+    from termcrm.models import CompanyField, CompanyTag, Contact, Tag
+
     ids = [c.id for c in companies if c.id is not None]
     tags: dict[int, list[str]] = {}
     fields: dict[int, dict[str, str]] = {}
@@ -265,6 +283,7 @@ def rows(session: Session, companies: Sequence[Company]) -> list[dict[str, Any]]
 
 def company_view(session: Session, company: Company) -> dict[str, Any]:
     """The company view: fields, its contacts, recent interactions and the modules' sections."""
+    from termcrm.models import Contact
     from termcrm.services import contacts as contact_service
     from termcrm.services import interactions as interaction_service
 

@@ -1,4 +1,9 @@
-"""Contacts: create, edit, archive, list with filters, the 360° view, duplicates and merge."""
+"""Contacts: create, edit, archive, list with filters, the 360° view, duplicates and merge.
+
+Reads (lists, rows, the 360° view, duplicates) query the schema's Core tables
+and return rows, so ``crm contact list`` and ``crm contact show`` build no
+ORM class; the functions that write import the classes they change.
+"""
 
 from __future__ import annotations
 
@@ -8,24 +13,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from difflib import SequenceMatcher
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Row
 from sqlmodel import Session, select
 
 from termcrm.errors import Conflict, Invalid, NotFound
-from termcrm.models import (
-    Company,
-    Contact,
-    ContactEmail,
-    ContactField,
-    ContactPhone,
-    ContactTag,
-    Interaction,
-    Tag,
-    User,
-    utcnow,
-)
+from termcrm.models import schema, utcnow
 from termcrm.services import history, refs
 from termcrm.services.common import (
     archive_record,
@@ -42,6 +37,9 @@ from termcrm.services.common import (
 )
 from termcrm.services.filters import FieldSpec, FilterContext, filtered
 from termcrm.vocab import STAGES
+
+if TYPE_CHECKING:
+    from termcrm.models import Company, Contact
 
 PLAIN_FIELDS = (
     "title",
@@ -94,6 +92,8 @@ def _owner_id(session: Session, owner: str | None) -> int:
 
 def resolve_or_create_company(session: Session, ref: str) -> Company:
     """The company named (or numbered) ``ref``; a new one when no company has that name."""
+    from termcrm.models import Company
+
     text = ref.strip()
     if not text:
         raise Invalid("empty company name")
@@ -113,6 +113,8 @@ def resolve_or_create_company(session: Session, ref: str) -> Company:
 
 def email_owner(session: Session, email: str, exclude: int | None = None) -> Contact | None:
     """The live contact that already has ``email``, if any."""
+    from termcrm.models import Contact, ContactEmail
+
     stmt = (
         select(Contact)
         .join(ContactEmail, ContactEmail.contact_id == Contact.id)  # type: ignore[arg-type]
@@ -124,6 +126,8 @@ def email_owner(session: Session, email: str, exclude: int | None = None) -> Con
 
 
 def _add_emails(session: Session, contact: Contact, emails: Iterable[str], allow_duplicate: bool) -> None:
+    from termcrm.models import ContactEmail
+
     existing = session.exec(select(ContactEmail).where(ContactEmail.contact_id == contact.id)).all()
     keys = {e.email_key for e in existing}
     has_primary = any(e.is_primary for e in existing)
@@ -157,6 +161,8 @@ def _add_emails(session: Session, contact: Contact, emails: Iterable[str], allow
 
 
 def _add_phones(session: Session, contact: Contact, phones: Iterable[str]) -> None:
+    from termcrm.models import ContactPhone
+
     existing = session.exec(select(ContactPhone).where(ContactPhone.contact_id == contact.id)).all()
     keys = {p.phone_key for p in existing}
     has_primary = any(p.is_primary for p in existing)
@@ -199,6 +205,8 @@ def _remove_children(session: Session, model: Any, contact: Contact, key_attr: s
 
 def set_tags(session: Session, contact: Contact, add: Iterable[str] = (), remove: Iterable[str] = ()) -> None:
     """Add and remove tags on a contact."""
+    from termcrm.models import ContactTag, Tag
+
     current = {
         t.name: t
         for t in session.exec(
@@ -222,6 +230,8 @@ def set_tags(session: Session, contact: Contact, add: Iterable[str] = (), remove
 
 def set_fields(session: Session, contact: Contact, values: dict[str, str], unset: Iterable[str] = ()) -> None:
     """Set (or with ``unset``, remove) custom key/value fields."""
+    from termcrm.models import ContactField
+
     rows = {f.key: f for f in session.exec(select(ContactField).where(ContactField.contact_id == contact.id)).all()}
     for key in unset:
         if key in rows:
@@ -282,6 +292,8 @@ class ContactInput:
 
 def create_contact(session: Session, data: ContactInput, *, allow_duplicate: bool = False) -> Contact:
     """Create a contact (and its company when it names a new one)."""
+    from termcrm.models import Contact
+
     first, last = data.first_name.strip(), data.last_name.strip()
     if not first and not last:
         raise Invalid("a contact needs a name: give a first or a last name")
@@ -341,6 +353,8 @@ def update_contact(
     session: Session, contact: Contact, changes: ContactChanges, *, expected_version: int | None = None
 ) -> Contact:
     """Apply ``changes`` to ``contact``; a stale ``expected_version`` raises Conflict."""
+    from termcrm.models import ContactEmail, ContactPhone
+
     check_version(contact, expected_version, f"contact #{contact.id}")
     values = dict(changes.values)
     if changes.name is not None:
@@ -412,19 +426,26 @@ def restore_contact(session: Session, contact: Contact) -> Contact:
 
 # ---------------------------------------------------------------- listing
 
+CONTACT = schema.contact
+EMAIL = schema.contact_email
+PHONE = schema.contact_phone
+FIELD = schema.contact_field
+TAG = schema.tag
+CONTACT_TAG = schema.contact_tag
+
 
 def _tag_clause(name: str) -> Any:
     return sa.exists().where(
-        ContactTag.contact_id == Contact.id,
-        ContactTag.tag_id == Tag.id,
-        Tag.name == name.lower(),
+        CONTACT_TAG.c.contact_id == CONTACT.c.id,
+        CONTACT_TAG.c.tag_id == TAG.c.id,
+        TAG.c.name == name.lower(),
     )
 
 
 def _email_field(op: str, value: str) -> Any:
     cond = sa.exists().where(
-        ContactEmail.contact_id == Contact.id, ContactEmail.email_key.icontains(value.lower(), autoescape=True)
-    )  # type: ignore[attr-defined]
+        EMAIL.c.contact_id == CONTACT.c.id, EMAIL.c.email_key.icontains(value.lower(), autoescape=True)
+    )
     if op == ":":
         return cond
     if op == "!=":
@@ -433,7 +454,7 @@ def _email_field(op: str, value: str) -> Any:
 
 
 def _phone_field(op: str, value: str) -> Any:
-    cond = sa.exists().where(ContactPhone.contact_id == Contact.id, ContactPhone.phone_key.contains(phone_key(value)))  # type: ignore[attr-defined]
+    cond = sa.exists().where(PHONE.c.contact_id == CONTACT.c.id, PHONE.c.phone_key.contains(phone_key(value)))
     if op == ":":
         return cond
     if op == "!=":
@@ -442,9 +463,10 @@ def _phone_field(op: str, value: str) -> Any:
 
 
 def _company_field(op: str, value: str) -> Any:
-    cond = Contact.company_id.in_(select(Company.id).where(Company.name.icontains(value, autoescape=True)))  # type: ignore[union-attr,attr-defined]
+    company = schema.company
+    cond = CONTACT.c.company_id.in_(sa.select(company.c.id).where(company.c.name.icontains(value, autoescape=True)))
     if value == "":
-        cond = Contact.company_id.is_(None)  # type: ignore[union-attr]
+        cond = CONTACT.c.company_id.is_(None)
     if op == ":":
         return cond
     if op == "!=":
@@ -457,7 +479,7 @@ def _user_field(column: Any) -> Any:
         if op not in (":", "!="):
             raise Invalid("owner takes : or != only")
         name = value.strip().lower()
-        cond = column.in_(select(User.id).where(User.name_key == name))
+        cond = column.in_(sa.select(schema.user.c.id).where(schema.user.c.name_key == name))
         if name == "":
             cond = column.is_(None)
         return cond if op == ":" else sa.not_(cond)
@@ -477,20 +499,21 @@ def _custom_field(name: str) -> FieldSpec | None:
     if not name.startswith("field."):
         return None
     key = name.split(".", 1)[1]
+    value_col = FIELD.c.value
 
     def build(op: str, value: str) -> Any:
-        base = [ContactField.contact_id == Contact.id, ContactField.key == key]
+        base = [FIELD.c.contact_id == CONTACT.c.id, FIELD.c.key == key]
         if op == ":":
-            return sa.exists().where(*base, ContactField.value.icontains(value, autoescape=True))  # type: ignore[attr-defined]
+            return sa.exists().where(*base, value_col.icontains(value, autoescape=True))
         if op == "!=":
-            return sa.not_(sa.exists().where(*base, ContactField.value.icontains(value, autoescape=True)))  # type: ignore[attr-defined]
+            return sa.not_(sa.exists().where(*base, value_col.icontains(value, autoescape=True)))
         from termcrm.services.filters import _compare
 
         if not re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", value.strip()):
-            return sa.exists().where(*base, _compare(ContactField.value, op, value))
+            return sa.exists().where(*base, _compare(value_col, op, value))
         # A number compares numerically (80 < 100), against the values that are numbers.
         numeric = sa.case(
-            (ContactField.value.regexp_match(r"^-?[0-9]+(\.[0-9]+)?$"), sa.cast(ContactField.value, sa.Float)),  # type: ignore[attr-defined]
+            (value_col.regexp_match(r"^-?[0-9]+(\.[0-9]+)?$"), sa.cast(value_col, sa.Float)),
             else_=None,
         )
         return sa.exists().where(*base, _compare(numeric, op, float(value)))
@@ -501,11 +524,12 @@ def _custom_field(name: str) -> FieldSpec | None:
 def filter_context(session: Session, now: datetime | None = None) -> FilterContext:
     """The fields ``contact list`` filters and sorts by."""
     dialect = session.info.get("dialect") or session.get_bind().dialect.name
+    c = CONTACT.c
 
     def text(word: str) -> Any:
         from termcrm.services.search import match_clause
 
-        return match_clause("contact", Contact.id, word, dialect)
+        return match_clause("contact", c.id, word, dialect)
 
     def segment(name: str) -> Any:
         try:
@@ -515,32 +539,32 @@ def filter_context(session: Session, now: datetime | None = None) -> FilterConte
         return module.segment_clause(session, name, now=now)
 
     fields = {
-        "id": FieldSpec(Contact.id, "int"),
-        "name": FieldSpec(Contact.display_name),
-        "first_name": FieldSpec(Contact.first_name),
-        "last_name": FieldSpec(Contact.last_name),
+        "id": FieldSpec(c.id, "int"),
+        "name": FieldSpec(c.display_name),
+        "first_name": FieldSpec(c.first_name),
+        "last_name": FieldSpec(c.last_name),
         "email": FieldSpec(None, "custom", build=_email_field, sortable=False),
         "phone": FieldSpec(None, "custom", build=_phone_field, sortable=False),
         "company": FieldSpec(None, "custom", build=_company_field, sortable=False),
-        "company_id": FieldSpec(Contact.company_id, "int"),
-        "title": FieldSpec(Contact.title),
-        "stage": FieldSpec(Contact.stage, "choice", choices=STAGES),
-        "source": FieldSpec(Contact.source),
-        "gender": FieldSpec(Contact.gender),
-        "city": FieldSpec(Contact.city),
-        "region": FieldSpec(Contact.region),
-        "country": FieldSpec(Contact.country),
-        "postal_code": FieldSpec(Contact.postal_code),
-        "website": FieldSpec(Contact.website),
-        "notes": FieldSpec(Contact.notes),
-        "owner": FieldSpec(None, "custom", build=_user_field(Contact.owner_id), sortable=False),
+        "company_id": FieldSpec(c.company_id, "int"),
+        "title": FieldSpec(c.title),
+        "stage": FieldSpec(c.stage, "choice", choices=STAGES),
+        "source": FieldSpec(c.source),
+        "gender": FieldSpec(c.gender),
+        "city": FieldSpec(c.city),
+        "region": FieldSpec(c.region),
+        "country": FieldSpec(c.country),
+        "postal_code": FieldSpec(c.postal_code),
+        "website": FieldSpec(c.website),
+        "notes": FieldSpec(c.notes),
+        "owner": FieldSpec(None, "custom", build=_user_field(c.owner_id), sortable=False),
         "tag": FieldSpec(None, "custom", build=_tag_field, sortable=False),
-        "birthday": FieldSpec(Contact.birthday, "date"),
-        "cadence": FieldSpec(Contact.cadence_days, "int"),
-        "created": FieldSpec(Contact.created_at, "datetime"),
-        "updated": FieldSpec(Contact.updated_at, "datetime"),
-        "last_contacted": FieldSpec(Contact.last_contacted_at, "datetime"),
-        "archived": FieldSpec(Contact.archived_at, "datetime"),
+        "birthday": FieldSpec(c.birthday, "date"),
+        "cadence": FieldSpec(c.cadence_days, "int"),
+        "created": FieldSpec(c.created_at, "datetime"),
+        "updated": FieldSpec(c.updated_at, "datetime"),
+        "last_contacted": FieldSpec(c.last_contacted_at, "datetime"),
+        "archived": FieldSpec(c.archived_at, "datetime"),
     }
     settings = session.info.get("settings")
     return FilterContext(
@@ -570,15 +594,15 @@ def query_contacts(
     archived: bool = False,
     now: datetime | None = None,
 ) -> Any:
-    """The SELECT behind ``contact list`` (filters and order applied, no limit)."""
+    """The SELECT behind ``contact list``: rows of the contact table, filters and order applied, no limit."""
     ctx = filter_context(session, now)
     return filtered(
-        select(Contact),
+        sa.select(CONTACT),
         words,
         ctx,
         sort=sort,
-        default=[Contact.display_name, Contact.id],
-        archived=(Contact.archived_at, archived),
+        default=[CONTACT.c.display_name, CONTACT.c.id],
+        archived=(CONTACT.c.archived_at, archived),
     )
 
 
@@ -591,40 +615,40 @@ def list_contacts(
     offset: int = 0,
     archived: bool = False,
     now: datetime | None = None,
-) -> list[Contact]:
-    """Contacts matching the filter words, in order."""
+) -> list[Row[Any]]:
+    """Contacts matching the filter words, in order (rows of the contact table)."""
     stmt = query_contacts(session, words, sort=sort, archived=archived, now=now)
     if limit is not None:
         stmt = stmt.limit(limit)
     if offset:
         stmt = stmt.offset(offset)
-    return list(session.exec(stmt).all())
+    return list(session.execute(stmt).all())
 
 
 def count_contacts(session: Session, words: Sequence[str] = (), *, archived: bool = False) -> int:
     """How many contacts match the filter words."""
     stmt = query_contacts(session, words, archived=archived).order_by(None)
-    return int(session.exec(select(sa.func.count()).select_from(stmt.subquery())).one())  # type: ignore[call-overload]
+    return int(session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0)
 
 
-def _first_by_rank(session: Session, model: Any, value: Any, contact_ids: Iterable[int]) -> dict[int, str]:
-    """{contact id: its primary ``value`` of ``model`` (emails or phones), else its first}."""
+def _first_by_rank(session: Session, table: sa.Table, value: Any, contact_ids: Iterable[int]) -> dict[int, str]:
+    """{contact id: its primary ``value`` of ``table`` (emails or phones), else its first}."""
     out: dict[int, str] = {}
     ordered = sorted(set(contact_ids))
     for start in range(0, len(ordered), 900):
         stmt = (
-            select(model.contact_id, value)
-            .where(model.contact_id.in_(ordered[start : start + 900]))
-            .order_by(model.contact_id, model.is_primary.desc(), model.position)
+            sa.select(table.c.contact_id, value)
+            .where(table.c.contact_id.in_(ordered[start : start + 900]))
+            .order_by(table.c.contact_id, table.c.is_primary.desc(), table.c.position)
         )
-        for cid, found in session.exec(stmt).all():
+        for cid, found in session.execute(stmt).all():
             out.setdefault(int(cid), str(found))
     return out
 
 
 def primary_emails(session: Session, contact_ids: Iterable[int]) -> dict[int, str]:
     """{contact id: its primary email (else its first)} for the contacts that have one."""
-    return _first_by_rank(session, ContactEmail, ContactEmail.email, contact_ids)
+    return _first_by_rank(session, EMAIL, EMAIL.c.email, contact_ids)
 
 
 def primary_email(session: Session, contact_id: int) -> str | None:
@@ -634,46 +658,49 @@ def primary_email(session: Session, contact_id: int) -> str | None:
 
 def primary_phone(session: Session, contact_id: int) -> str | None:
     """The contact's primary phone (else its first), or None."""
-    return _first_by_rank(session, ContactPhone, ContactPhone.phone, [contact_id]).get(contact_id)
+    return _first_by_rank(session, PHONE, PHONE.c.phone, [contact_id]).get(contact_id)
 
 
-def rows(session: Session, contacts: Sequence[Contact]) -> list[dict[str, Any]]:
-    """JSON-ready dicts of contacts, loading emails, phones, tags, fields and names in a few queries."""
+def rows(session: Session, contacts: Sequence[Any]) -> list[dict[str, Any]]:
+    """JSON-ready dicts of contacts (rows or records); emails, phones, tags, fields and names in a few queries."""
     ids = [c.id for c in contacts if c.id is not None]
     if not ids:
         return []
-    emails: dict[int, list[ContactEmail]] = {}
-    phones: dict[int, list[ContactPhone]] = {}
+    emails: dict[int, list[Any]] = {}
+    phones: dict[int, list[Any]] = {}
     tags: dict[int, list[str]] = {}
     fields: dict[int, dict[str, str]] = {}
     for chunk_start in range(0, len(ids), 900):
         chunk = ids[chunk_start : chunk_start + 900]
-        for e in session.exec(
-            select(ContactEmail)
-            .where(ContactEmail.contact_id.in_(chunk))
-            .order_by(ContactEmail.contact_id, ContactEmail.is_primary.desc(), ContactEmail.position)  # type: ignore[attr-defined]
+        for e in session.execute(
+            sa.select(EMAIL.c.contact_id, EMAIL.c.email, EMAIL.c.label, EMAIL.c.is_primary)
+            .where(EMAIL.c.contact_id.in_(chunk))
+            .order_by(EMAIL.c.contact_id, EMAIL.c.is_primary.desc(), EMAIL.c.position)
         ).all():
             emails.setdefault(e.contact_id, []).append(e)
-        for p in session.exec(
-            select(ContactPhone)
-            .where(ContactPhone.contact_id.in_(chunk))
-            .order_by(ContactPhone.contact_id, ContactPhone.is_primary.desc(), ContactPhone.position)  # type: ignore[attr-defined]
+        for p in session.execute(
+            sa.select(PHONE.c.contact_id, PHONE.c.phone, PHONE.c.label, PHONE.c.is_primary)
+            .where(PHONE.c.contact_id.in_(chunk))
+            .order_by(PHONE.c.contact_id, PHONE.c.is_primary.desc(), PHONE.c.position)
         ).all():
             phones.setdefault(p.contact_id, []).append(p)
-        for cid, name in session.exec(
-            select(ContactTag.contact_id, Tag.name)
-            .join(Tag, Tag.id == ContactTag.tag_id)
-            .where(ContactTag.contact_id.in_(chunk))
-            .order_by(Tag.name)  # type: ignore[arg-type,attr-defined]
+        for cid, name in session.execute(
+            sa.select(CONTACT_TAG.c.contact_id, TAG.c.name)
+            .join(TAG, TAG.c.id == CONTACT_TAG.c.tag_id)
+            .where(CONTACT_TAG.c.contact_id.in_(chunk))
+            .order_by(TAG.c.name)
         ).all():
             tags.setdefault(cid, []).append(name)
-        for f in session.exec(
-            select(ContactField).where(ContactField.contact_id.in_(chunk)).order_by(ContactField.key)
-        ).all():  # type: ignore[attr-defined]
-            fields.setdefault(f.contact_id, {})[f.key] = f.value
+        for cid, key, value in session.execute(
+            sa.select(FIELD.c.contact_id, FIELD.c.key, FIELD.c.value)
+            .where(FIELD.c.contact_id.in_(chunk))
+            .order_by(FIELD.c.key)
+        ).all():
+            fields.setdefault(cid, {})[key] = value
     company_ids = {c.company_id for c in contacts if c.company_id}
+    company = schema.company
     companies = (
-        {c.id: c.name for c in session.exec(select(Company).where(Company.id.in_(company_ids))).all()}  # type: ignore[union-attr]
+        dict(session.execute(sa.select(company.c.id, company.c.name).where(company.c.id.in_(company_ids))).all())
         if company_ids
         else {}
     )
@@ -722,23 +749,28 @@ def rows(session: Session, contacts: Sequence[Contact]) -> list[dict[str, Any]]:
     return out
 
 
-def contact_view(session: Session, contact: Contact, *, interactions: int = 10) -> dict[str, Any]:
-    """The 360° view: every field, the company, recent interactions, and the modules' sections."""
+def contact_view(session: Session, contact: Any, *, interactions: int = 10) -> dict[str, Any]:
+    """The 360° view of a contact (a row or a record): every field, the company, recent interactions, the sections."""
     from termcrm.services import interactions as interaction_service
 
     data = rows(session, [contact])[0]
     recent = interaction_service.list_interactions(session, contact_id=contact.id, limit=interactions)
     data["interactions"] = interaction_service.rows(session, recent)
+    timeline = schema.interaction
     data["interaction_count"] = int(
-        session.exec(
-            select(sa.func.count())
-            .select_from(Interaction)
-            .where(Interaction.contact_id == contact.id, Interaction.archived_at.is_(None))  # type: ignore[union-attr]
-        ).one()
+        session.scalar(
+            sa.select(sa.func.count())
+            .select_from(timeline)
+            .where(timeline.c.contact_id == contact.id, timeline.c.archived_at.is_(None))
+        )
+        or 0
     )
     if contact.company_id:
-        company = session.get(Company, contact.company_id)
-        data["company_detail"] = {"id": company.id, "name": company.name, "domain": company.domain} if company else None
+        company = schema.company
+        found = session.execute(
+            sa.select(company.c.id, company.c.name, company.c.domain).where(company.c.id == contact.company_id)
+        ).first()
+        data["company_detail"] = dict(found._mapping) if found else None
     for module_name in SECTION_MODULES:
         try:
             module = importlib.import_module(module_name)
@@ -783,30 +815,29 @@ def find_duplicates(session: Session, *, min_score: int = 60, limit: int | None 
             pair.score = min(100, max(pair.score, score) + 10)
             pair.reasons.append(reason)
 
-    live = Contact.archived_at.is_(None)  # type: ignore[union-attr]
-    e1, e2 = sa.orm.aliased(ContactEmail), sa.orm.aliased(ContactEmail)
-    c1, c2 = sa.orm.aliased(Contact), sa.orm.aliased(Contact)
-    for a, b, key in session.exec(
-        select(e1.contact_id, e2.contact_id, e1.email_key)
-        .join(e2, sa.and_(e1.email_key == e2.email_key, e1.contact_id < e2.contact_id))
-        .join(c1, c1.id == e1.contact_id)
-        .join(c2, c2.id == e2.contact_id)
-        .where(c1.archived_at.is_(None), c2.archived_at.is_(None))
+    e1, e2 = EMAIL.alias("e1"), EMAIL.alias("e2")
+    c1, c2 = CONTACT.alias("c1"), CONTACT.alias("c2")
+    for a, b, key in session.execute(
+        sa.select(e1.c.contact_id, e2.c.contact_id, e1.c.email_key)
+        .join(e2, sa.and_(e1.c.email_key == e2.c.email_key, e1.c.contact_id < e2.c.contact_id))
+        .join(c1, c1.c.id == e1.c.contact_id)
+        .join(c2, c2.c.id == e2.c.contact_id)
+        .where(c1.c.archived_at.is_(None), c2.c.archived_at.is_(None))
     ).all():
         add(a, b, 95, f"same email {key}")
-    p1, p2 = sa.orm.aliased(ContactPhone), sa.orm.aliased(ContactPhone)
-    for a, b, key in session.exec(
-        select(p1.contact_id, p2.contact_id, p1.phone_key)
-        .join(p2, sa.and_(p1.phone_key == p2.phone_key, p1.contact_id < p2.contact_id))
-        .join(c1, c1.id == p1.contact_id)
-        .join(c2, c2.id == p2.contact_id)
-        .where(c1.archived_at.is_(None), c2.archived_at.is_(None), sa.func.length(p1.phone_key) >= 6)
+    p1, p2 = PHONE.alias("p1"), PHONE.alias("p2")
+    for a, b, key in session.execute(
+        sa.select(p1.c.contact_id, p2.c.contact_id, p1.c.phone_key)
+        .join(p2, sa.and_(p1.c.phone_key == p2.c.phone_key, p1.c.contact_id < p2.c.contact_id))
+        .join(c1, c1.c.id == p1.c.contact_id)
+        .join(c2, c2.c.id == p2.c.contact_id)
+        .where(c1.c.archived_at.is_(None), c2.c.archived_at.is_(None), sa.func.length(p1.c.phone_key) >= 6)
     ).all():
         add(a, b, 85, f"same phone {key}")
     # Names: compare within the same company, and exact same names anywhere.
     by_company: dict[int | None, list[tuple[int, str]]] = {}
-    for cid, name, company_id in session.exec(
-        select(Contact.id, Contact.display_name, Contact.company_id).where(live)
+    for cid, name, company_id in session.execute(
+        sa.select(CONTACT.c.id, CONTACT.c.display_name, CONTACT.c.company_id).where(CONTACT.c.archived_at.is_(None))
     ).all():
         by_company.setdefault(company_id, []).append((cid, name))
     by_name: dict[str, list[int]] = {}
@@ -835,7 +866,11 @@ def find_duplicates(session: Session, *, min_score: int = 60, limit: int | None 
 def duplicate_rows(session: Session, pairs: Sequence[DuplicatePair]) -> list[dict[str, Any]]:
     """JSON-ready rows of duplicate pairs, with both contacts' names."""
     ids = {p.keep_id for p in pairs} | {p.other_id for p in pairs}
-    names = dict(session.exec(select(Contact.id, Contact.display_name).where(Contact.id.in_(ids))).all()) if ids else {}
+    names = (
+        dict(session.execute(sa.select(CONTACT.c.id, CONTACT.c.display_name).where(CONTACT.c.id.in_(ids))).all())
+        if ids
+        else {}
+    )
     return [
         {
             "id": p.keep_id,
@@ -853,6 +888,8 @@ def duplicate_rows(session: Session, pairs: Sequence[DuplicatePair]) -> list[dic
 def merge_contacts(session: Session, keep: Contact, other: Contact) -> Contact:
     """Merge ``other`` into ``keep``: fill empty fields, union emails, phones, tags and fields,
     move every related record to ``keep``, archive ``other``. One change set, so undoable."""
+    from termcrm.models import ContactEmail, ContactField, ContactPhone, ContactTag
+
     if keep.id == other.id:
         raise Invalid("cannot merge a contact into itself")
     if other.archived_at is not None:

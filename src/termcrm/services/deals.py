@@ -30,25 +30,25 @@ from sqlmodel import Session, col, select
 
 from termcrm import dates, money
 from termcrm.errors import Invalid, NotFound
-from termcrm.models import (
-    Company,
-    Contact,
-    Deal,
-    DealStageChange,
-    Interaction,
-    LineItem,
-    Pipeline,
-    Product,
-    Stage,
-    User,
-)
+from termcrm.models import schema
 from termcrm.services import contacts as contact_service
 from termcrm.services import history, pipelines, refs
 from termcrm.services.common import archive_record, check_version, jsonable, restore_record
 from termcrm.services.filters import FieldSpec, FilterContext, compile_words, order_by
 
 if TYPE_CHECKING:
-    from termcrm.models import Campaign
+    from termcrm.models import (
+        Campaign,
+        Company,
+        Contact,
+        Deal,
+        DealStageChange,
+        Interaction,
+        LineItem,
+        Pipeline,
+        Product,
+        Stage,
+    )
 
 STATUSES = ("open", "won", "lost")
 """A deal's status, derived from the kind of its stage."""
@@ -71,10 +71,14 @@ def _clean(value: str | None) -> str | None:
 
 
 def _contact(session: Session, value: Contact | str | int) -> Contact:
+    from termcrm.models import Contact
+
     return value if isinstance(value, Contact) else refs.contact(session, value)
 
 
 def _company(session: Session, value: Company | str | int) -> Company:
+    from termcrm.models import Company
+
     return value if isinstance(value, Company) else refs.company(session, value)
 
 
@@ -148,6 +152,8 @@ def line_total(line: LineItem) -> int:
 
 
 def _stage_of(session: Session, deal: Deal) -> Stage:
+    from termcrm.models import Stage
+
     stage = session.get(Stage, deal.stage_id)
     assert stage is not None
     return stage
@@ -160,6 +166,8 @@ def _label(deal: Deal) -> str:
 def _record_change(
     session: Session, deal: Deal, from_id: int | None, to_id: int, at: datetime, note: str | None
 ) -> DealStageChange:
+    from termcrm.models import DealStageChange
+
     change = DealStageChange(
         deal_id=deal.id or 0,
         from_stage_id=from_id,
@@ -223,6 +231,8 @@ class DealInput:
 
 def create_deal(session: Session, data: DealInput, *, now: datetime | None = None) -> Deal:
     """Create a deal in its pipeline's first open stage (or the one given) and record that entry."""
+    from termcrm.models import Company, Deal, Pipeline, Stage
+
     at = _now(now)
     title = _clean(data.title)
     if not title:
@@ -306,6 +316,8 @@ class DealChanges:
 
 def line_count(session: Session, deal: Deal) -> int:
     """How many line items the deal has."""
+    from termcrm.models import LineItem
+
     return int(session.exec(select(sa.func.count()).select_from(LineItem).where(LineItem.deal_id == deal.id)).one())
 
 
@@ -445,6 +457,8 @@ def move_deal_to(
 
 def target_stage(session: Session, deal: Deal, stage_ref: str | int, *, pipeline: str | int | None = None) -> Stage:
     """The stage ``stage_ref`` names for ``deal``: in ``pipeline`` when given, else in the deal's own."""
+    from termcrm.models import Pipeline
+
     target = pipelines.get_pipeline(session, pipeline) if pipeline else session.get(Pipeline, deal.pipeline_id)
     assert target is not None
     return pipelines.resolve_stage(session, target, stage_ref)
@@ -452,6 +466,8 @@ def target_stage(session: Session, deal: Deal, stage_ref: str | int, *, pipeline
 
 def win_deal(session: Session, deal: Deal, *, note: str | None = None, now: datetime | None = None) -> DealStageChange:
     """Move the deal to its pipeline's won stage."""
+    from termcrm.models import Pipeline
+
     if deal.status == "won":
         raise Invalid(f"{_label(deal)} is already won")
     pipeline = session.get(Pipeline, deal.pipeline_id)
@@ -463,6 +479,8 @@ def lose_deal(
     session: Session, deal: Deal, reason: str | None, *, note: str | None = None, now: datetime | None = None
 ) -> DealStageChange:
     """Move the deal to its pipeline's lost stage with a reason."""
+    from termcrm.models import Pipeline
+
     if deal.status == "lost":
         raise Invalid(f"{_label(deal)} is already lost (change the reason with crm deal edit --reason)")
     pipeline = session.get(Pipeline, deal.pipeline_id)
@@ -490,6 +508,8 @@ def reopen_deal(
 
 def last_open_stage(session: Session, deal: Deal) -> Stage:
     """The latest open stage of the deal's pipeline it was in, else the pipeline's first open stage."""
+    from termcrm.models import DealStageChange, Pipeline, Stage
+
     entered = session.exec(
         select(Stage)
         .join(DealStageChange, DealStageChange.to_stage_id == Stage.id)  # type: ignore[arg-type]
@@ -525,6 +545,8 @@ def restore_deal(session: Session, deal: Deal) -> Deal:
 
 def lines(session: Session, deal: Deal) -> list[LineItem]:
     """The deal's line items in order."""
+    from termcrm.models import LineItem
+
     return list(
         session.exec(
             select(LineItem).where(LineItem.deal_id == deal.id).order_by(LineItem.position, LineItem.id)  # type: ignore[arg-type]
@@ -554,6 +576,8 @@ def add_line(
     The deal's amount becomes the sum of its lines. A product priced in
     another currency than the deal is refused.
     """
+    from termcrm.models import LineItem
+
     if product.archived_at is not None or not product.active:
         raise Invalid(f"product #{product.id} {product.name} is not active")
     if product.currency != deal.currency:
@@ -639,6 +663,8 @@ def line_totals(items: Sequence[LineItem]) -> LineTotals:
 
 def line_rows(session: Session, deal: Deal, items: Sequence[LineItem] | None = None) -> list[dict[str, Any]]:
     """JSON-ready rows of the deal's lines, numbered from 1."""
+    from termcrm.models import Product
+
     items = list(items) if items is not None else lines(session, deal)
     product_ids = {x.product_id for x in items if x.product_id}
     codes = (
@@ -685,6 +711,8 @@ def _names_in(session: Session, column: Any, name_column: Any, ids: set[int]) ->
 
 
 def _stage_ids_named(session: Session, value: str) -> list[int]:
+    from termcrm.models import Stage
+
     every = session.exec(select(Stage).where(Stage.kind != pipelines.REMOVED_KIND)).all()
     key = value.strip().lower()
     exact = [s.id for s in every if s.name.lower() == key]
@@ -706,6 +734,8 @@ def _in_or_not(op: str, cond: Any, what: str) -> Any:
 
 
 def _rotting_clause(session: Session, now: datetime) -> Any:
+    from termcrm.models import Deal, Stage
+
     rotting = session.exec(
         select(Stage).where(Stage.rot_days.is_not(None), Stage.kind == "open")  # type: ignore[union-attr]
     ).all()
@@ -729,6 +759,8 @@ def rotting_clause(session: Session, now: datetime | None = None) -> Any:
 
 def filter_context(session: Session, now: datetime | None = None) -> FilterContext:
     """The fields ``deal list`` filters by (``stage:proposal amount>5000 close<+30d rotting:yes``...)."""
+    from termcrm.models import Company, Contact, Deal, User
+
     at = _now(now)
     dialect = session.info.get("dialect") or session.get_bind().dialect.name
 
@@ -851,6 +883,8 @@ def filter_context(session: Session, now: datetime | None = None) -> FilterConte
 
 def _sort_context(ctx: FilterContext) -> FilterContext:
     """``ctx`` with sortable expressions for the fields that filter through custom clauses."""
+    from termcrm.models import Company, Contact, Deal, Pipeline, Stage, User
+
     fields = dict(ctx.fields)
     fields.update(
         {
@@ -874,6 +908,8 @@ def query_deals(
     now: datetime | None = None,
 ) -> Any:
     """The SELECT behind ``deal list`` (filters and order applied, no limit)."""
+    from termcrm.models import Deal
+
     ctx = filter_context(session, now)
     stmt = select(Deal).where(Deal.archived_at.is_not(None) if archived else Deal.archived_at.is_(None))  # type: ignore[union-attr]
     for cond in compile_words(words, ctx):
@@ -901,15 +937,16 @@ def list_deals(
 
 
 def deal_rows(session: Session, deals: Sequence[Deal], now: datetime | None = None) -> list[dict[str, Any]]:
-    """JSON-ready dicts of deals (names loaded in a few queries)."""
+    """JSON-ready dicts of deals, rows or records (names loaded in a few queries, from Core: builds no class)."""
     if not deals:
         return []
     at = _now(now)
-    stage_map = {s.id: s for s in session.exec(select(Stage)).all()}
-    pipeline_map = {p.id: p.name for p in session.exec(select(Pipeline)).all()}
+    stage_map = {s.id: s for s in session.execute(sa.select(schema.stage)).all()}
+    pipeline_map = dict(session.execute(sa.select(schema.pipeline.c.id, schema.pipeline.c.name)).all())
     users = refs.users_by_id(session)
-    contacts = _names_in(session, Contact.id, Contact.display_name, {d.contact_id for d in deals if d.contact_id})
-    companies = _names_in(session, Company.id, Company.name, {d.company_id for d in deals if d.company_id})
+    contact, company = schema.contact.c, schema.company.c
+    contacts = _names_in(session, contact.id, contact.display_name, {d.contact_id for d in deals if d.contact_id})
+    companies = _names_in(session, company.id, company.name, {d.company_id for d in deals if d.company_id})
     out = []
     for d in deals:
         stage = stage_map.get(d.stage_id)
@@ -950,6 +987,8 @@ def deal_rows(session: Session, deals: Sequence[Deal], now: datetime | None = No
 
 def stage_history(session: Session, deal: Deal, now: datetime | None = None) -> list[dict[str, Any]]:
     """Every stage the deal entered, oldest first, with whole days spent in each."""
+    from termcrm.models import DealStageChange, Stage
+
     at = _now(now)
     changes = session.exec(
         select(DealStageChange)
@@ -978,6 +1017,7 @@ def stage_history(session: Session, deal: Deal, now: datetime | None = None) -> 
 
 def deal_view(session: Session, deal: Deal, now: datetime | None = None) -> dict[str, Any]:
     """``deal show``: every field, line items and totals, stage history, interactions, the contact."""
+    from termcrm.models import Contact
     from termcrm.services import interactions as interaction_service
 
     at = _now(now)
@@ -1011,9 +1051,13 @@ def deal_view(session: Session, deal: Deal, now: datetime | None = None) -> dict
 
 
 def _sales_section(session: Session, where: Any) -> dict[str, Any]:
+    """A record view's "Sales" section from the deal rows ``where`` selects (Core: builds no class)."""
+    deal, line = schema.deal, schema.line_item
     deals = list(
-        session.exec(
-            select(Deal).where(where, Deal.archived_at.is_(None)).order_by(Deal.created_at.desc(), Deal.id.desc())  # type: ignore[union-attr,attr-defined]
+        session.execute(
+            sa.select(deal)
+            .where(where, deal.c.archived_at.is_(None))
+            .order_by(deal.c.created_at.desc(), deal.c.id.desc())
         ).all()
     )
     open_value, weighted, revenue = money.Totals(), money.Totals(), money.Totals()
@@ -1034,12 +1078,12 @@ def _sales_section(session: Session, where: Any) -> dict[str, Any]:
     currency_of = {d.id: d.currency for d in deals}
     for start in range(0, len(won_ids), 900):
         chunk = won_ids[start : start + 900]
-        for line in session.exec(
-            select(LineItem).where(LineItem.deal_id.in_(chunk), LineItem.unit_cost.is_not(None))  # type: ignore[attr-defined,union-attr]
+        for costed in session.execute(
+            sa.select(line).where(line.c.deal_id.in_(chunk), line.c.unit_cost.is_not(None))
         ).all():
-            total = line_total(line)
-            cur = currency_of[line.deal_id]
-            margin.add(total - line.quantity * (line.unit_cost or 0), cur)
+            total = line_total(costed)
+            cur = currency_of[costed.deal_id]
+            margin.add(total - costed.quantity * (costed.unit_cost or 0), cur)
             margin_base.add(total, cur)
     margin_text = []
     for cur, value in sorted(margin.by_currency.items()):
@@ -1059,7 +1103,7 @@ def _sales_section(session: Session, where: Any) -> dict[str, Any]:
         }
         for d in deals[:20]
     ]
-    stage_names = {s.id: s.name for s in session.exec(select(Stage)).all()}
+    stage_names = dict(session.execute(sa.select(schema.stage.c.id, schema.stage.c.name)).all())
     for item, d in zip(items, deals, strict=False):
         item["stage"] = stage_names.get(d.stage_id)
     return {
@@ -1084,14 +1128,14 @@ def _sales_section(session: Session, where: Any) -> dict[str, Any]:
     }
 
 
-def contact_section(session: Session, contact: Contact) -> tuple[str, dict[str, Any]]:
-    """The "sales" section of ``contact show``: open deals, won revenue, purchases, margin."""
-    return "sales", _sales_section(session, Deal.contact_id == contact.id)
+def contact_section(session: Session, contact: Any) -> tuple[str, dict[str, Any]]:
+    """The "sales" section of ``contact show`` (a contact row or record): open deals, won revenue, purchases, margin."""
+    return "sales", _sales_section(session, schema.deal.c.contact_id == contact.id)
 
 
-def company_section(session: Session, company: Company) -> tuple[str, dict[str, Any]]:
+def company_section(session: Session, company: Any) -> tuple[str, dict[str, Any]]:
     """The "sales" section of ``company show``."""
-    return "sales", _sales_section(session, Deal.company_id == company.id)
+    return "sales", _sales_section(session, schema.deal.c.company_id == company.id)
 
 
 def deal_interactions(session: Session, deal: Deal, limit: int = 20) -> list[Interaction]:
@@ -1101,6 +1145,8 @@ def deal_interactions(session: Session, deal: Deal, limit: int = 20) -> list[Int
     walks the whole interaction table in time order (over a second at 290,000
     interactions) instead of using the deal index, and a deal has few interactions.
     """
+    from termcrm.models import Interaction
+
     found = session.exec(
         select(Interaction).where(Interaction.deal_id == deal.id, col(Interaction.archived_at).is_(None))
     ).all()

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from sqlmodel import Session, select
 
@@ -26,7 +26,9 @@ from termcrm import dates, money
 from termcrm.errors import Invalid
 from termcrm.io import csvread
 from termcrm.io.vcard import VCardContact, write_vcard_dir, write_vcards
-from termcrm.models import Contact
+
+if TYPE_CHECKING:
+    pass
 
 EXPORT_TYPES = ("contacts", "companies", "deals", "interactions", "followups", "tickets", "campaign-members")
 """What ``crm export csv --type`` accepts."""
@@ -77,6 +79,7 @@ def export_type(name: str) -> str:
 
 def _contact_refs(session: Session, ids: set[int]) -> dict[int, str]:
     """How an export names a contact so that an import finds it again: its email, else its name."""
+    from termcrm.models import Contact
     from termcrm.services.contacts import primary_emails
 
     emails = primary_emails(session, ids)

@@ -16,30 +16,33 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from termcrm import dates, money, recurrence
 from termcrm.errors import Invalid
-from termcrm.models import Company, Contact, ContactEmail, Deal, Followup, ReminderMark, Stage, Ticket, User
+from termcrm.models import schema
 from termcrm.services import contacts as contact_service
 from termcrm.services import history, refs
 from termcrm.services.common import check_choice, check_version, ilike_any, jsonable
 from termcrm.services.filters import FieldSpec, FilterContext, compile_words, order_by, parse_words
 from termcrm.vocab import FOLLOWUP_PRIORITIES, FOLLOWUP_STATUSES
 
+if TYPE_CHECKING:
+    from termcrm.models import Company, Contact, Deal, Followup, ReminderMark, Ticket
+
+    ContactRef = Contact | str | int | None
+    CompanyRef = Company | str | int | None
+    DealRef = Deal | str | int | None
+    TicketRef = Ticket | str | int | None
+
 PRIORITY_STEPS = {"low": 0, "normal": 1, "high": 2}
 """How many steps above low each priority is (``crm next`` scores per step)."""
 
 WEIGHT_KEYS = ("overdue", "due_soon", "priority", "deal", "rotting", "cadence")
 """The parts of a ``crm next`` score; each weight is the config key ``next.weight_<part>``."""
-
-ContactRef = Contact | str | int | None
-CompanyRef = Company | str | int | None
-DealRef = Deal | str | int | None
-TicketRef = Ticket | str | int | None
 
 
 # --------------------------------------------------------------------------- small helpers
@@ -104,6 +107,8 @@ def due_label(due_at: datetime, has_time: bool, now: datetime) -> str:
 
 def get_followup(session: Session, ref: str | int, *, archived: bool = True) -> Followup:
     """The follow-up with id ``ref`` (``12`` or ``#12``), or NotFound."""
+    from termcrm.models import Followup
+
     return refs.by_id(session, Followup, ref, "follow-up", archived=archived)
 
 
@@ -124,24 +129,32 @@ def _user_id(session: Session, name: str | None) -> int:
 
 
 def _contact(session: Session, ref: ContactRef) -> Contact | None:
+    from termcrm.models import Contact
+
     if ref is None or isinstance(ref, Contact):
         return ref
     return refs.contact(session, ref)
 
 
 def _company(session: Session, ref: CompanyRef) -> Company | None:
+    from termcrm.models import Company
+
     if ref is None or isinstance(ref, Company):
         return ref
     return refs.company(session, ref)
 
 
 def _deal(session: Session, ref: DealRef) -> Deal | None:
+    from termcrm.models import Deal
+
     if ref is None or isinstance(ref, Deal):
         return ref
     return refs.deal(session, ref)
 
 
 def _ticket(session: Session, ref: TicketRef) -> Ticket | None:
+    from termcrm.models import Ticket
+
     if ref is None or isinstance(ref, Ticket):
         return ref
     return refs.by_id(session, Ticket, ref, "ticket")
@@ -268,6 +281,8 @@ def add_followup(
     ``every`` is a ``--every`` phrase or a raw RRULE (see
     :func:`termcrm.recurrence.parse_every`).
     """
+    from termcrm.models import Contact, Followup
+
     moment = _now(now)
     when = _parse_due(due, moment)
     contact_obj = _contact(session, contact)
@@ -439,6 +454,8 @@ def complete_followup(
     note goes on the linked contact's timeline (or the company's, or the
     deal's); a follow-up linked to nothing cannot take a note.
     """
+    from termcrm.models import Company, Contact, Followup
+
     what = f"follow-up #{item.id}"
     check_version(item, expected_version, what)
     _require_open(item, "complete")
@@ -576,11 +593,15 @@ def _acting_name(session: Session) -> str:
 
 
 def _user_ids_named(session: Session, name: str) -> Any:
+    from termcrm.models import User
+
     key = (_acting_name(session) if name.strip().lower() == "me" else name).strip().lower()
     return select(User.id).where(User.name_key == key)
 
 
 def _assignee_build(session: Session) -> Any:
+    from termcrm.models import Followup
+
     def build(op: str, value: str) -> Any:
         if op not in (":", "!="):
             raise Invalid("assignee takes : or != only, e.g. assignee:ann or assignee:me")
@@ -612,6 +633,8 @@ def _link_build(column: Any, by_name: Any, what: str) -> Any:
 
 
 def _contacts_named(text: str) -> Any:
+    from termcrm.models import Contact, ContactEmail
+
     return select(Contact.id).where(
         sa.or_(
             col(Contact.display_name).icontains(text, autoescape=True),
@@ -621,14 +644,20 @@ def _contacts_named(text: str) -> Any:
 
 
 def _companies_named(text: str) -> Any:
+    from termcrm.models import Company
+
     return select(Company.id).where(col(Company.name).icontains(text, autoescape=True))
 
 
 def _deals_named(text: str) -> Any:
+    from termcrm.models import Deal
+
     return select(Deal.id).where(col(Deal.title).icontains(text, autoescape=True))
 
 
 def _recurring_build(op: str, value: str) -> Any:
+    from termcrm.models import Followup
+
     if op not in (":", "!="):
         raise Invalid("recurring takes :yes or :no")
     lowered = value.strip().lower()
@@ -642,6 +671,8 @@ def _recurring_build(op: str, value: str) -> Any:
 
 def filter_context(session: Session, now: datetime | None = None) -> FilterContext:
     """The fields ``followup list`` filters and sorts by."""
+    from termcrm.models import Followup
+
     return FilterContext(
         fields={
             "id": FieldSpec(Followup.id, "int"),
@@ -684,6 +715,8 @@ def filter_context(session: Session, now: datetime | None = None) -> FilterConte
 
 
 def _overdue_cond(now: datetime) -> Any:
+    from termcrm.models import Followup
+
     return sa.and_(
         col(Followup.status) == "open",
         sa.or_(
@@ -715,6 +748,8 @@ def list_followups(
     flags select by due (combined with *or*): ``overdue``; ``today`` (due on
     today's local date); ``week`` (due today or in the six days after).
     """
+    from termcrm.models import Followup
+
     moment = _now(now)
     ctx = filter_context(session, moment)
     stmt = select(Followup).where(col(Followup.archived_at).is_(None))
@@ -749,7 +784,9 @@ def _names(session: Session, column: Any, label: Any, ids: Iterable[int | None])
     ordered = sorted(wanted)
     for start in range(0, len(ordered), 900):
         chunk = ordered[start : start + 900]
-        out.update({int(k): str(v) for k, v in session.exec(select(column, label).where(column.in_(chunk))).all()})
+        out.update(
+            {int(k): str(v) for k, v in session.execute(sa.select(column, label).where(column.in_(chunk))).all()}
+        )
     return out
 
 
@@ -759,12 +796,13 @@ def due_json(item: Followup) -> str:
 
 
 def rows(session: Session, items: Sequence[Followup], *, now: datetime | None = None) -> list[dict[str, Any]]:
-    """JSON-ready dicts of follow-ups (names of linked records loaded in a few queries)."""
+    """JSON-ready dicts of follow-ups, rows or records (names of linked records loaded in a few queries)."""
     moment = _now(now)
-    contacts = _names(session, col(Contact.id), col(Contact.display_name), (i.contact_id for i in items))
-    companies = _names(session, col(Company.id), col(Company.name), (i.company_id for i in items))
-    deals = _names(session, col(Deal.id), col(Deal.title), (i.deal_id for i in items))
-    tickets = _names(session, col(Ticket.id), col(Ticket.subject), (i.ticket_id for i in items))
+    contact, company, deal, ticket = schema.contact.c, schema.company.c, schema.deal.c, schema.ticket.c
+    contacts = _names(session, contact.id, contact.display_name, (i.contact_id for i in items))
+    companies = _names(session, company.id, company.name, (i.company_id for i in items))
+    deals = _names(session, deal.id, deal.title, (i.deal_id for i in items))
+    tickets = _names(session, ticket.id, ticket.subject, (i.ticket_id for i in items))
     users = refs.users_by_id(session)
     out = []
     for i in items:
@@ -811,12 +849,14 @@ def followup_view(session: Session, item: Followup, *, now: datetime | None = No
 
 
 def _section(session: Session, column: Any, record_id: int | None, now: datetime | None) -> tuple[str, dict[str, Any]]:
+    """A record view's open follow-ups (Core rows: builds no class)."""
     moment = _now(now)
+    f = schema.followup.c
     items = list(
-        session.exec(
-            select(Followup)
-            .where(column == record_id, col(Followup.status) == "open", col(Followup.archived_at).is_(None))
-            .order_by(col(Followup.due_at), col(Followup.id))
+        session.execute(
+            sa.select(schema.followup)
+            .where(column == record_id, f.status == "open", f.archived_at.is_(None))
+            .order_by(f.due_at, f.id)
         ).all()
     )
     data = rows(session, items, now=moment)
@@ -841,14 +881,14 @@ def _section(session: Session, column: Any, record_id: int | None, now: datetime
     }
 
 
-def contact_section(session: Session, contact: Contact, *, now: datetime | None = None) -> tuple[str, dict[str, Any]]:
-    """The open follow-ups of a contact, for the 360° view."""
-    return _section(session, col(Followup.contact_id), contact.id, now)
+def contact_section(session: Session, contact: Any, *, now: datetime | None = None) -> tuple[str, dict[str, Any]]:
+    """The open follow-ups of a contact (row or record), for the 360° view."""
+    return _section(session, schema.followup.c.contact_id, contact.id, now)
 
 
-def company_section(session: Session, company: Company, *, now: datetime | None = None) -> tuple[str, dict[str, Any]]:
+def company_section(session: Session, company: Any, *, now: datetime | None = None) -> tuple[str, dict[str, Any]]:
     """The open follow-ups of a company, for the company view."""
-    return _section(session, col(Followup.company_id), company.id, now)
+    return _section(session, schema.followup.c.company_id, company.id, now)
 
 
 # --------------------------------------------------------------------------- reminders
@@ -910,6 +950,8 @@ class DueItem:
 
 def _user_scope(session: Session, user: str | None) -> int | None:
     """The id of ``user`` for filtering (``-1`` when unknown: nothing but unassigned records)."""
+    from termcrm.models import User
+
     if user is None:
         return None
     key = (_acting_name(session) if user.strip().lower() == "me" else user).strip().lower()
@@ -932,6 +974,8 @@ def lapse_at(contact: Contact) -> datetime | None:
 
 
 def _lapsed_contacts(session: Session, uid: int | None, until: datetime) -> list[tuple[Contact, datetime]]:
+    from termcrm.models import Contact
+
     base = sa.func.coalesce(col(Contact.last_contacted_at), col(Contact.created_at))
     shortest = session.exec(
         select(sa.func.min(Contact.cadence_days)).where(
@@ -974,6 +1018,8 @@ def _celebrates(birthday: date, day: date) -> bool:
 
 
 def _birthdays(session: Session, uid: int | None, days: list[date]) -> list[tuple[Contact, date]]:
+    from termcrm.models import Contact
+
     pairs = {(d.month, d.day) for d in days}
     if any((m, d) == (2, 28) for m, d in pairs):
         pairs.add((2, 29))
@@ -1025,6 +1071,8 @@ def cadence_title(contact: Contact, now: datetime) -> str:
 
 
 def _marks(session: Session, kind: str, contact_ids: list[int]) -> dict[int, ReminderMark]:
+    from termcrm.models import ReminderMark
+
     if not contact_ids:
         return {}
     found = session.exec(
@@ -1059,6 +1107,8 @@ def due_items(
     everyone's. With ``once``, items already reminded are left out unless
     they were snoozed or edited since (see :func:`mark_reminded`).
     """
+    from termcrm.models import Company, Contact, Followup
+
     moment = _now(now)
     until = moment + within
     uid = _user_scope(session, user)
@@ -1162,6 +1212,8 @@ def mark_reminded(session: Session, items: Sequence[DueItem], *, at: datetime | 
     with someone editing the follow-up. A follow-up or contact changed since
     it was read is not marked, so that change is reminded again.
     """
+    from termcrm.models import Contact, Followup, ReminderMark
+
     stamp = dates.as_utc(at) if at is not None else dates.utcnow()
     table = Followup.__table__  # type: ignore[attr-defined]
     marks = ReminderMark.__table__  # type: ignore[attr-defined]
@@ -1273,6 +1325,8 @@ class _DealInfo:
 
 
 def _deal_infos(session: Session, deal_ids: set[int], now: datetime) -> dict[int, _DealInfo]:
+    from termcrm.models import Deal, Stage
+
     if not deal_ids:
         return {}
     found = session.exec(
@@ -1323,6 +1377,8 @@ def rank_next(
     contact's stay-in-touch cadence has lapsed. ``user`` limits to that
     user's (and unassigned) work; None means everyone's.
     """
+    from termcrm.models import Contact, Followup
+
     moment = _now(now)
     w = dict(weights_from(session.info["settings"]) if weights is None else weights)
     for key in WEIGHT_KEYS:
@@ -1476,6 +1532,8 @@ def agenda(
     without a time, then by time, then expected closes. ``user`` as for
     :func:`due_items`.
     """
+    from termcrm.models import Deal, Followup
+
     if days < 1:
         raise Invalid("--days must be 1 or more")
     if days > AGENDA_MAX_DAYS:
@@ -1594,6 +1652,8 @@ def agenda(
 
 def export_followups(session: Session, *, user: str | None = None, include_closed: bool = False) -> list[Followup]:
     """Follow-ups to put in a calendar: open ones (and done/cancelled with ``include_closed``), by due."""
+    from termcrm.models import Followup
+
     uid = _user_scope(session, user)
     stmt = select(Followup).where(col(Followup.archived_at).is_(None), _mine(col(Followup.assignee_id), uid))
     if not include_closed:
@@ -1605,6 +1665,8 @@ _ICAL_PRIORITY = {"high": 1, "normal": 5, "low": 9}
 
 
 def _describe_links(session: Session, item: Followup, row: Mapping[str, Any]) -> list[str]:
+    from termcrm.models import Deal
+
     lines: list[str] = []
     if item.contact_id:
         email = contact_service.primary_email(session, item.contact_id)
@@ -1660,6 +1722,7 @@ def calendar_items(session: Session, items: Sequence[Followup]) -> list[Any]:
 def due_calendar_items(session: Session, due: Sequence[DueItem]) -> list[Any]:
     """``crm remind -f ics``: follow-ups as in :func:`calendar_items`, cadences and birthdays as to-dos."""
     from termcrm.io.ical import CalItem
+    from termcrm.models import Followup
 
     wanted = [d.id for d in due if d.kind == "followup"]
     found = (

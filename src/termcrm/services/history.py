@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import event, inspect
@@ -23,7 +23,10 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, SQLModel, select
 
 from termcrm.errors import Conflict, NotFound
-from termcrm.models import Change, ChangeSet, User, UTCDateTime, load_all, utcnow
+from termcrm.models import UTCDateTime, load_all, schema, utcnow
+
+if TYPE_CHECKING:
+    from termcrm.models import Change, ChangeSet
 
 INFO_KEY = "termcrm_history"
 UNTRACKED = frozenset({"change", "change_set", "user", "import_batch", "import_item"})
@@ -97,7 +100,7 @@ def acting_user_id(session: Session) -> int:
 def ensure_user(conn: sa.Connection, name: str) -> int:
     """The id of user ``name`` (case-insensitive), creating an active user when missing."""
     key = name.strip().lower()
-    table = User.__table__  # type: ignore[attr-defined]
+    table = schema.user
     found = conn.execute(sa.select(table.c.id).where(table.c.name_key == key)).scalar()
     if found is not None:
         return int(found)
@@ -223,12 +226,12 @@ def _after_flush(session: OrmSession, _ctx: Any) -> None:
     if state.user_id is None:
         state.user_id = ensure_user(conn, state.user)
     if state.change_set_id is None:
-        cs_table = ChangeSet.__table__  # type: ignore[attr-defined]
+        cs_table = schema.change_set
         result = conn.execute(sa.insert(cs_table).values(user_id=state.user_id, at=utcnow(), summary=state.summary))
         state.change_set_id = int(result.inserted_primary_key[0])  # type: ignore[index]
     for row in rows:
         row["change_set_id"] = state.change_set_id
-    conn.execute(sa.insert(Change.__table__), rows)  # type: ignore[attr-defined]
+    conn.execute(sa.insert(schema.change), rows)
 
 
 def finish(session: Session) -> None:
@@ -238,7 +241,7 @@ def finish(session: Session) -> None:
     if state is None:
         return
     if state.change_set_id is not None:
-        cs_table = ChangeSet.__table__  # type: ignore[attr-defined]
+        cs_table = schema.change_set
         session.connection().execute(
             sa.update(cs_table).where(cs_table.c.id == state.change_set_id).values(summary=state.summary)
         )
@@ -270,6 +273,8 @@ class UndoResult:
 
 def undo(session: Session) -> UndoResult:
     """Revert the acting user's latest change set that is not undone (and is not itself an undo)."""
+    from termcrm.models import Change, ChangeSet
+
     uid = acting_user_id(session)
     cs = session.exec(
         select(ChangeSet)
@@ -332,6 +337,8 @@ def _refuse_if_changed_since(session: Session, cs: ChangeSet, changes: Sequence[
     has no field to compare, so undoing it would silently drop later edits
     (or a later interaction's link to it).
     """
+    from termcrm.models import Change, ChangeSet
+
     for change in changes:
         if change.action not in ("create", "delete"):
             continue
@@ -380,6 +387,8 @@ class HistoryEntry:
 
 def list_history(session: Session, record: str | None = None, limit: int | None = 50) -> list[HistoryEntry]:
     """The latest changes, newest first; ``record`` (``contact:42``) narrows to one record."""
+    from termcrm.models import Change, ChangeSet, User
+
     stmt = (
         select(Change, ChangeSet, User.name)
         .join(ChangeSet, ChangeSet.id == Change.change_set_id)  # type: ignore[arg-type]

@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -45,30 +45,19 @@ from sqlmodel import Session, select
 from termcrm import dates, money
 from termcrm.errors import Ambiguous, Conflict, CrmError, Invalid, InvalidFile, NotFound
 from termcrm.io import csvread
-from termcrm.models import (
-    Change,
-    ChangeSet,
-    Company,
-    CompanyField,
-    CompanyTag,
-    Contact,
-    ContactEmail,
-    ContactField,
-    ContactPhone,
-    ContactTag,
-    Deal,
-    Followup,
-    ImportBatch,
-    ImportItem,
-    Interaction,
-    Tag,
-    User,
-    utcnow,
-)
+from termcrm.models import utcnow
 from termcrm.services import bulk, history, refs, search
 from termcrm.services import contacts as contact_service
 from termcrm.services.common import EMAIL_RE, check_choice, check_phone, check_tag, phone_key
 from termcrm.vocab import FOLLOWUP_PRIORITIES, INTERACTION_KINDS, STAGES
+
+if TYPE_CHECKING:
+    from termcrm.models import (
+        Company,
+        Contact,
+        ImportItem,
+        User,
+    )
 
 RECORD_TYPES = (*csvread.RECORD_TYPES, "campaign-responses")
 """What ``crm import csv --type`` accepts."""
@@ -830,6 +819,8 @@ def _run(
     result: ImportResult,
     files: dict[int, str | None] | None = None,
 ) -> ImportResult:
+    from termcrm.models import ImportBatch
+
     checker = _Checker(columns, files or {}, result.header)
     planners = {
         "contacts": _plan_contacts,
@@ -967,6 +958,8 @@ def _contact_keys(data: dict[str, Any], match: str) -> list[str]:
 
 def _lookup_contacts(conn: sa.Connection, match: str, keys: set[str]) -> dict[str, list[int]]:
     """Live contacts by match key (several ids when the key is shared)."""
+    from termcrm.models import Contact, ContactEmail, ContactPhone
+
     found: dict[str, list[int]] = {}
     if not keys or match == "none":
         return found
@@ -1004,6 +997,8 @@ def _lookup_contacts(conn: sa.Connection, match: str, keys: set[str]) -> dict[st
 
 def _uid_matches(conn: sa.Connection, uids: set[str]) -> dict[str, int]:
     """Contacts a vCard UID names: by external id, or ``termcrm-contact-N``."""
+    from termcrm.models import Contact
+
     out: dict[str, int] = {}
     if not uids:
         return out
@@ -1142,6 +1137,8 @@ def _plan_contacts(
 
 def _ensure_tags(conn: sa.Connection, names: set[str], batch_id: int, items: list[dict[str, Any]]) -> dict[str, int]:
     """Tag ids by name, creating the missing tags (recorded as items of the batch)."""
+    from termcrm.models import Tag
+
     tags = _table(Tag)
     out: dict[str, int] = {}
     ordered = sorted(names)
@@ -1205,6 +1202,8 @@ def _ensure_companies(
     conn: sa.Connection, names: Sequence[str], batch_id: int, owner_id: int, now: datetime, items: list[dict[str, Any]]
 ) -> tuple[dict[str, int], list[int], dict[int, str]]:
     """Company ids by lower-cased name, creating missing ones; returns (ids, created ids, names by id)."""
+    from termcrm.models import Company
+
     companies = _table(Company)
     by_key: dict[str, str] = {}
     for name in names:
@@ -1284,6 +1283,8 @@ _ITEM_COLUMNS = ("batch_id", "entity", "entity_id", "action", "before")
 
 
 def _write_contacts(session: Session, plans: list[_Plan], batch_id: int, options: _Options) -> None:
+    from termcrm.models import Contact, ImportItem
+
     conn = session.connection()
     now = options.now
     owner_id = history.acting_user_id(session)
@@ -1375,6 +1376,8 @@ class _Children:
     """
 
     def __init__(self, conn: sa.Connection) -> None:
+        from termcrm.models import ContactEmail
+
         self.conn = conn
         self.emails: list[list[Any]] = []
         self.phones: list[list[Any]] = []
@@ -1417,12 +1420,16 @@ class _Children:
 
     def assign_ids(self) -> None:
         """Give the collected email and phone rows their ids (so an update can record them)."""
+        from termcrm.models import ContactEmail, ContactPhone
+
         for rows, model in ((self.emails, ContactEmail), (self.phones, ContactPhone)):
             fresh = [r for r in rows if r[0] is None]
             for row, new_id in zip(fresh, _allocate_ids(self.conn, _table(model), len(fresh)), strict=True):
                 row[0] = new_id
 
     def flush(self, owner: str = "contact") -> None:
+        from termcrm.models import CompanyField, CompanyTag, ContactEmail, ContactField, ContactPhone, ContactTag
+
         self.assign_ids()
         fk = f"{owner}_id"
         _bulk_insert(self.conn, ContactEmail, _EMAIL_COLUMNS, self.emails)
@@ -1434,6 +1441,8 @@ class _Children:
 
 
 def _existing_children(conn: sa.Connection, ids: list[int], owner: str) -> dict[str, dict[int, list[Any]]]:
+    from termcrm.models import CompanyField, CompanyTag, ContactEmail, ContactField, ContactPhone, ContactTag
+
     out: dict[str, dict[int, list[Any]]] = {"emails": {}, "phones": {}, "tags": {}, "fields": {}}
     fk = f"{owner}_id"
     specs: list[tuple[str, Any, list[str]]] = [
@@ -1464,6 +1473,8 @@ def _update_contacts(
     items: list[dict[str, Any]],
 ) -> set[int]:
     """Apply updates: fields replaced, emails, phones, tags and custom fields added; the old values recorded."""
+    from termcrm.models import Contact, ContactField
+
     if not plans:
         return set()
     table = _table(Contact)
@@ -1578,6 +1589,8 @@ def _company_keys(data: dict[str, Any], match: str) -> list[str]:
 def _plan_companies(
     session: Session, inputs: list[_Input], checker: _Checker, options: _Options
 ) -> tuple[list[_Plan], list[InvalidRow]]:
+    from termcrm.models import Company
+
     conn = session.connection()
     t = _table(Company)
     for inp in inputs:
@@ -1638,6 +1651,8 @@ def _plan_companies(
 
 
 def _write_companies(session: Session, plans: list[_Plan], batch_id: int, options: _Options) -> None:
+    from termcrm.models import Company, CompanyField, ImportItem
+
     conn = session.connection()
     now = options.now
     owner_id = history.acting_user_id(session)
@@ -1827,6 +1842,7 @@ def _lookup_simple(conn: sa.Connection, model: Any, match: str, title_col: str, 
 def _plan_deals(
     session: Session, inputs: list[_Input], checker: _Checker, options: _Options
 ) -> tuple[list[_Plan], list[InvalidRow]]:
+    from termcrm.models import Deal
     from termcrm.services import pipelines
 
     resolver = _Refs(session, checker)
@@ -1887,6 +1903,8 @@ def _snapshot(obj: Any) -> dict[str, Any]:
 
 
 def _orm_items(session: Session, batch_id: int, entity: str, plans: list[_Plan], before: dict[int, Any]) -> None:
+    from termcrm.models import ImportItem
+
     conn = session.connection()
     rows = []
     for plan in plans:
@@ -1937,6 +1955,7 @@ def _write_through_services(
 
 
 def _write_deals(session: Session, plans: list[_Plan], batch_id: int, options: _Options) -> None:
+    from termcrm.models import Deal
     from termcrm.services import deals
 
     def create(data: dict[str, Any]) -> Any:
@@ -1988,6 +2007,8 @@ def _write_deals(session: Session, plans: list[_Plan], batch_id: int, options: _
 def _plan_interactions(
     session: Session, inputs: list[_Input], checker: _Checker, options: _Options
 ) -> tuple[list[_Plan], list[InvalidRow]]:
+    from termcrm.models import Interaction
+
     resolver = _Refs(session, checker)
     for inp in inputs:
         if inp.problems:
@@ -2020,6 +2041,7 @@ def _plan_interactions(
 
 
 def _write_interactions(session: Session, plans: list[_Plan], batch_id: int, options: _Options) -> None:
+    from termcrm.models import Interaction
     from termcrm.services import interactions
 
     def create(data: dict[str, Any]) -> Any:
@@ -2057,6 +2079,8 @@ def _write_interactions(session: Session, plans: list[_Plan], batch_id: int, opt
 def _plan_followups(
     session: Session, inputs: list[_Input], checker: _Checker, options: _Options
 ) -> tuple[list[_Plan], list[InvalidRow]]:
+    from termcrm.models import Followup
+
     resolver = _Refs(session, checker)
     for inp in inputs:
         if inp.problems:
@@ -2088,6 +2112,7 @@ def _plan_followups(
 
 
 def _write_followups(session: Session, plans: list[_Plan], batch_id: int, options: _Options) -> None:
+    from termcrm.models import Followup
     from termcrm.services import followups
 
     def create(data: dict[str, Any]) -> Any:
@@ -2138,6 +2163,7 @@ def _import_responses(
     dry_run: bool,
     now: datetime,
 ) -> ImportResult:
+    from termcrm.models import ImportBatch, ImportItem
     from termcrm.services import campaigns
 
     if campaign_ref is None:
@@ -2204,6 +2230,8 @@ def _import_responses(
 
 def list_batches(session: Session, *, limit: int | None = None) -> list[dict[str, Any]]:
     """Every import batch, newest first, as JSON-ready dicts."""
+    from termcrm.models import ImportBatch
+
     stmt = select(ImportBatch).order_by(ImportBatch.id.desc())  # type: ignore[union-attr]
     if limit is not None:
         stmt = stmt.limit(limit)
@@ -2256,6 +2284,8 @@ _OWNED = {
 def undo_batch(session: Session, ref: str | int, *, now: datetime | None = None) -> UndoBatchResult:
     """Remove what batch ``ref`` created and restore what it updated; refuse (Conflict) when a
     record it touched was changed since, and then nothing is reverted."""
+    from termcrm.models import ImportBatch, ImportItem
+
     batch = refs.by_id(session, ImportBatch, ref, "import batch")
     if batch.undone_at is not None:
         raise Invalid(f"import batch #{batch.id} was undone already ({batch.undone_at:%Y-%m-%d %H:%M} UTC)")
@@ -2283,14 +2313,10 @@ def undo_batch(session: Session, ref: str | int, *, now: datetime | None = None)
 
 def _refs_to(conn: sa.Connection, table: str, ids: list[int], ignore: set[str]) -> dict[tuple[str, str], set[int]]:
     """Which of ``ids`` are referenced from other tables (ignoring ``ignore``): {(table, column): ids}."""
-    from sqlmodel import SQLModel
-
-    from termcrm.models import load_all
-
-    load_all()
+    from termcrm.models import schema
 
     out: dict[tuple[str, str], set[int]] = {}
-    for other in SQLModel.metadata.sorted_tables:
+    for other in schema.load_all().sorted_tables:
         if other.name in ignore:
             continue
         for fk in other.foreign_keys:
@@ -2304,6 +2330,18 @@ def _refs_to(conn: sa.Connection, table: str, ids: list[int], ignore: set[str]) 
 
 
 def _undo_core(session: Session, items: Sequence[ImportItem], batch_id: int) -> tuple[int, int]:
+    from termcrm.models import (
+        Company,
+        CompanyField,
+        CompanyTag,
+        Contact,
+        ContactEmail,
+        ContactField,
+        ContactPhone,
+        ContactTag,
+        Tag,
+    )
+
     conn = session.connection()
     created = {name: _created_ids(items, name) for name in _OWNED}
     updated = [i for i in items if i.action == "updated"]
@@ -2416,6 +2454,8 @@ def _undo_core(session: Session, items: Sequence[ImportItem], batch_id: int) -> 
 
 def _revert_change_set(session: Session, cs_id: int, batch_id: int) -> tuple[int, int]:
     """Revert the change set an ORM-path import recorded (as ``crm undo`` would, for that set)."""
+    from termcrm.models import Change, ChangeSet
+
     cs = session.get(ChangeSet, cs_id)
     if cs is None:
         raise NotFound(f"the change set of import batch #{batch_id} is gone")

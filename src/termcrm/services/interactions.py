@@ -1,20 +1,30 @@
-"""Interactions: the timeline of calls, emails, meetings, notes, messages, visits and events."""
+"""Interactions: the timeline of calls, emails, meetings, notes, messages, visits and events.
+
+Lists and rows read the schema's Core table (no ORM class is built to show a
+timeline); logging an interaction and refreshing a contact write through the ORM.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Row
 from sqlmodel import Session, select
 
 from termcrm.errors import Invalid
-from termcrm.models import Company, Contact, Interaction, utcnow
+from termcrm.models import schema, utcnow
 from termcrm.services import history, refs
 from termcrm.services.common import check_choice, jsonable
 from termcrm.services.filters import FieldSpec, FilterContext, filtered
 from termcrm.vocab import INTERACTION_KINDS
+
+if TYPE_CHECKING:
+    from termcrm.models import Company, Contact, Interaction
+
+TIMELINE = schema.interaction
 
 
 def _direction(value: str | None) -> str | None:
@@ -43,6 +53,8 @@ def log_interaction(
     user: str | None = None,
 ) -> Interaction:
     """Record an interaction; the contact's ``last_contacted_at`` follows its latest one."""
+    from termcrm.models import Interaction
+
     if contact is None and company is None and deal_id is None:
         raise Invalid("an interaction needs a contact, a company or a deal")
     if not summary.strip():
@@ -75,37 +87,36 @@ def log_interaction(
 
 
 def _user_build(op: str, value: str) -> Any:
-    from termcrm.models import User
-
     if op not in (":", "!="):
         raise Invalid("user takes : or != only")
-    cond = Interaction.user_id.in_(select(User.id).where(User.name_key == value.lower()))  # type: ignore[union-attr]
+    cond = TIMELINE.c.user_id.in_(sa.select(schema.user.c.id).where(schema.user.c.name_key == value.lower()))
     return cond if op == ":" else sa.not_(cond)
 
 
 def filter_context(session: Session, now: datetime | None = None) -> FilterContext:
     """The fields ``activity list`` filters and sorts by."""
     dialect = session.info.get("dialect") or session.get_bind().dialect.name
+    c = TIMELINE.c
 
     def text(word: str) -> Any:
         from termcrm.services.search import match_clause
 
-        return match_clause("interaction", Interaction.id, word, dialect)
+        return match_clause("interaction", c.id, word, dialect)
 
     return FilterContext(
         fields={
-            "id": FieldSpec(Interaction.id, "int"),
-            "kind": FieldSpec(Interaction.kind, "choice", choices=INTERACTION_KINDS),
-            "channel": FieldSpec(Interaction.channel),
-            "direction": FieldSpec(Interaction.direction, "choice", choices=("in", "out")),
-            "outcome": FieldSpec(Interaction.outcome),
-            "summary": FieldSpec(Interaction.summary),
-            "body": FieldSpec(Interaction.body),
-            "contact_id": FieldSpec(Interaction.contact_id, "int"),
-            "company_id": FieldSpec(Interaction.company_id, "int"),
-            "deal_id": FieldSpec(Interaction.deal_id, "int"),
+            "id": FieldSpec(c.id, "int"),
+            "kind": FieldSpec(c.kind, "choice", choices=INTERACTION_KINDS),
+            "channel": FieldSpec(c.channel),
+            "direction": FieldSpec(c.direction, "choice", choices=("in", "out")),
+            "outcome": FieldSpec(c.outcome),
+            "summary": FieldSpec(c.summary),
+            "body": FieldSpec(c.body),
+            "contact_id": FieldSpec(c.contact_id, "int"),
+            "company_id": FieldSpec(c.company_id, "int"),
+            "deal_id": FieldSpec(c.deal_id, "int"),
             "user": FieldSpec(None, "custom", build=_user_build, sortable=False),
-            "at": FieldSpec(Interaction.occurred_at, "datetime"),
+            "at": FieldSpec(c.occurred_at, "datetime"),
         },
         text=text,
         now=now,
@@ -123,27 +134,28 @@ def list_interactions(
     sort: str | None = None,
     limit: int | None = None,
     now: datetime | None = None,
-) -> list[Interaction]:
-    """Interactions, newest first unless sorted otherwise."""
+) -> list[Row[Any]]:
+    """Interactions (rows of the interaction table), newest first unless sorted otherwise."""
     ctx = filter_context(session, now)
-    stmt = select(Interaction).where(Interaction.archived_at.is_(None))  # type: ignore[union-attr]
+    c = TIMELINE.c
+    stmt = sa.select(TIMELINE).where(c.archived_at.is_(None))
     if contact_id is not None:
-        stmt = stmt.where(Interaction.contact_id == contact_id)
+        stmt = stmt.where(c.contact_id == contact_id)
     if company_id is not None:
-        stmt = stmt.where(Interaction.company_id == company_id)
+        stmt = stmt.where(c.company_id == company_id)
     if deal_id is not None:
-        stmt = stmt.where(Interaction.deal_id == deal_id)
-    default = [Interaction.occurred_at.desc(), Interaction.id.desc()]  # type: ignore[attr-defined,union-attr]
-    stmt = filtered(stmt, words, ctx, sort=sort, default=default, limit=limit)
-    return list(session.exec(stmt).all())
+        stmt = stmt.where(c.deal_id == deal_id)
+    stmt = filtered(stmt, words, ctx, sort=sort, default=[c.occurred_at.desc(), c.id.desc()], limit=limit)
+    return list(session.execute(stmt).all())
 
 
-def rows(session: Session, items: Sequence[Interaction]) -> list[dict[str, Any]]:
-    """JSON-ready dicts of interactions."""
+def rows(session: Session, items: Sequence[Any]) -> list[dict[str, Any]]:
+    """JSON-ready dicts of interactions (rows or records)."""
     users = refs.users_by_id(session)
     contact_ids = {i.contact_id for i in items if i.contact_id}
+    people = schema.contact
     names = (
-        dict(session.exec(select(Contact.id, Contact.display_name).where(Contact.id.in_(contact_ids))).all())  # type: ignore[union-attr]
+        dict(session.execute(sa.select(people.c.id, people.c.display_name).where(people.c.id.in_(contact_ids))).all())
         if contact_ids
         else {}
     )
@@ -169,6 +181,8 @@ def rows(session: Session, items: Sequence[Interaction]) -> list[dict[str, Any]]
 
 def refresh_last_contacted(session: Session, contact_id: int) -> None:
     """Recompute a contact's ``last_contacted_at`` from its live interactions."""
+    from termcrm.models import Contact, Interaction
+
     contact = session.get(Contact, contact_id)
     if contact is None:
         return

@@ -15,17 +15,20 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from termcrm.errors import Ambiguous, Invalid, NotFound
-from termcrm.models import KbArticle, KbArticleTag, KbArticleTicket, Tag, Ticket, utcnow
+from termcrm.models import utcnow
 from termcrm.services import history, refs
 from termcrm.services.common import check_choice, check_tag, check_version, get_or_create_tag, jsonable
 from termcrm.services.filters import FieldSpec, FilterContext, filtered
 from termcrm.vocab import ARTICLE_STATUSES
+
+if TYPE_CHECKING:
+    from termcrm.models import KbArticle
 
 STOPWORDS = frozenset(
     """a an and are as at be but by can cannot do does doesn't don't for from get gets got has have how i i'm if in
@@ -58,6 +61,8 @@ def query_terms(text: str) -> list[str]:
 
 def article_ref(session: Session, ref: str | int, *, archived: bool = True) -> KbArticle:
     """An article by id (``12`` or ``#12``), exact title, or a title fragment naming exactly one."""
+    from termcrm.models import KbArticle
+
     text = str(ref).strip()
     if not text:
         raise Invalid("empty article reference: give an id or part of a title")
@@ -85,6 +90,8 @@ def article_ref(session: Session, ref: str | int, *, archived: bool = True) -> K
 
 def set_tags(session: Session, article: KbArticle, add: Iterable[str] = (), remove: Iterable[str] = ()) -> None:
     """Add and remove tags on an article."""
+    from termcrm.models import KbArticleTag, Tag
+
     current = {
         t.name: t
         for t in session.exec(
@@ -117,6 +124,8 @@ def create_article(
     now: datetime | None = None,
 ) -> KbArticle:
     """Write a new article (a draft unless ``publish``)."""
+    from termcrm.models import KbArticle
+
     at = _now(now)
     if not title or not title.strip():
         raise Invalid("an article needs a title")
@@ -220,6 +229,8 @@ def archive_article(session: Session, article: KbArticle, *, now: datetime | Non
 
 
 def _tag_clause(name: str) -> Any:
+    from termcrm.models import KbArticle, KbArticleTag, Tag
+
     return sa.exists().where(
         KbArticleTag.article_id == KbArticle.id,  # type: ignore[arg-type]
         KbArticleTag.tag_id == Tag.id,  # type: ignore[arg-type]
@@ -237,6 +248,8 @@ def _tag_field(op: str, value: str) -> Any:
 
 def filter_context(session: Session, now: datetime | None = None) -> FilterContext:
     """The fields ``kb list`` filters and sorts by."""
+    from termcrm.models import KbArticle
+
     dialect = session.info.get("dialect") or session.get_bind().dialect.name
 
     def text(word: str) -> Any:
@@ -271,6 +284,8 @@ def list_articles(
     now: datetime | None = None,
 ) -> list[KbArticle]:
     """Articles matching the filter words, newest change first unless sorted otherwise."""
+    from termcrm.models import KbArticle
+
     ctx = filter_context(session, now)
     stmt = filtered(
         select(KbArticle),
@@ -285,6 +300,8 @@ def list_articles(
 
 
 def _tags_of(session: Session, ids: list[int]) -> dict[int, list[str]]:
+    from termcrm.models import KbArticleTag, Tag
+
     out: dict[int, list[str]] = {}
     if not ids:
         return out
@@ -299,6 +316,8 @@ def _tags_of(session: Session, ids: list[int]) -> dict[int, list[str]]:
 
 
 def _ticket_counts(session: Session, ids: list[int]) -> dict[int, int]:
+    from termcrm.models import KbArticleTicket
+
     if not ids:
         return {}
     return dict(
@@ -337,6 +356,8 @@ rows = article_rows
 
 def article_view(session: Session, article: KbArticle) -> dict[str, Any]:
     """An article with the tickets it helped resolve."""
+    from termcrm.models import KbArticleTicket, Ticket
+
     data = article_rows(session, [article])[0]
     linked = session.exec(
         select(Ticket)
@@ -361,6 +382,7 @@ def search_articles(
     Each row is :func:`article_rows` plus ``matched`` (how many query words
     it contains), ``score`` (1-based position) and ``snippet``.
     """
+    from termcrm.models import KbArticle
     from termcrm.services.search import search
 
     terms = query_terms(query)

@@ -16,18 +16,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from termcrm import dates
 from termcrm.errors import Ambiguous, Conflict, Invalid, NotFound
-from termcrm.models import Deal, DealStageChange, Pipeline, Stage
 from termcrm.money import Totals
 from termcrm.services import history
 from termcrm.services.common import check_choice
 from termcrm.vocab import STAGE_KINDS
+
+if TYPE_CHECKING:
+    from termcrm.models import Pipeline, Stage
 
 REMOVED_KIND = "removed"
 """Kind of a stage removed from its pipeline but still named by deals' stage history."""
@@ -48,6 +50,8 @@ DEFAULT_STAGES: tuple[tuple[str, int, str], ...] = (
 
 def live_pipelines(session: Session) -> list[Pipeline]:
     """Every pipeline that is not archived, in display order."""
+    from termcrm.models import Pipeline
+
     return list(
         session.exec(
             select(Pipeline).where(Pipeline.archived_at.is_(None)).order_by(Pipeline.position, Pipeline.id)  # type: ignore[union-attr,arg-type]
@@ -65,6 +69,8 @@ def default_pipeline(session: Session) -> Pipeline:
 
 def get_pipeline(session: Session, ref: str | int | None = None) -> Pipeline:
     """A pipeline by id, name (any case) or unique name prefix; None means the default one."""
+    from termcrm.models import Pipeline
+
     if ref is None or str(ref).strip() == "":
         return default_pipeline(session)
     text = str(ref).strip()
@@ -88,6 +94,8 @@ def get_pipeline(session: Session, ref: str | int | None = None) -> Pipeline:
 
 def stages(session: Session, pipeline: Pipeline | int) -> list[Stage]:
     """The pipeline's stages in order (removed ones left out)."""
+    from termcrm.models import Stage
+
     pid = pipeline if isinstance(pipeline, int) else pipeline.id
     return list(
         session.exec(
@@ -177,6 +185,8 @@ def pipeline_summary(
 ) -> list[StageSummary]:
     """Every stage of ``pipeline`` with the count, total and weighted total of its live deals
     (only ``owner_id``'s deals when given: the TUI board's owner filter)."""
+    from termcrm.models import Deal
+
     now = now or dates.utcnow()
     mine = [Deal.owner_id == owner_id] if owner_id is not None else []
     summaries = {
@@ -223,6 +233,8 @@ def pipeline_summary(
 
 def pipeline_rows(session: Session, pipelines: Sequence[Pipeline] | None = None) -> list[dict[str, Any]]:
     """JSON-ready rows for ``pipeline list``: stages and open deals with their value."""
+    from termcrm.models import Deal, Stage
+
     found = list(pipelines) if pipelines is not None else live_pipelines(session)
     out = []
     for p in found:
@@ -308,6 +320,8 @@ def _clean_name(name: str, what: str) -> str:
 
 def add_pipeline(session: Session, name: str, *, copy_from: Pipeline | None = None, empty: bool = False) -> Pipeline:
     """A new pipeline with the standard stages, a copy of ``copy_from``'s, or none (``empty``)."""
+    from termcrm.models import Pipeline, Stage
+
     clean = _clean_name(name, "pipeline")
     if session.exec(select(Pipeline).where(Pipeline.name_key == clean.lower())).first() is not None:
         raise Conflict(f"a pipeline named {clean!r} exists already")
@@ -347,6 +361,8 @@ def _renumber(session: Session, ordered: Sequence[Stage]) -> None:
 
 def _free_name(session: Session, pipeline: Pipeline, name: str, exclude: int | None = None) -> None:
     """Refuse a live stage of the same name; rename a removed one that holds the name."""
+    from termcrm.models import Stage
+
     rows = session.exec(select(Stage).where(Stage.pipeline_id == pipeline.id)).all()
     for stage in rows:
         if stage.id == exclude or stage.name.lower() != name.lower():
@@ -371,6 +387,8 @@ def add_stage(
 ) -> Stage:
     """Add a stage after ``after``; by default an open stage goes before the first closing one,
     a won or lost stage at the end. The probability defaults to 100 for won and 0 otherwise."""
+    from termcrm.models import Stage
+
     clean = _clean_name(name, "stage")
     kind_value = check_choice(kind, STAGE_KINDS, "kind")
     _check_probability(probability)
@@ -405,6 +423,8 @@ def add_stage(
 
 def live_deal_count(session: Session, stage: Stage) -> int:
     """Live (not archived) deals in ``stage``."""
+    from termcrm.models import Deal
+
     return int(
         session.exec(
             select(sa.func.count()).select_from(Deal).where(Deal.stage_id == stage.id, Deal.archived_at.is_(None))  # type: ignore[union-attr]
@@ -430,6 +450,8 @@ def edit_stage(
     Unpinned deals in the stage follow a new probability. The kind of a stage
     holding live deals cannot change (their status would change behind their back).
     """
+    from termcrm.models import Deal, Pipeline
+
     pipeline = session.get(Pipeline, stage.pipeline_id)
     assert pipeline is not None
     if name is not None:
@@ -461,6 +483,8 @@ def edit_stage(
 
 def move_stage(session: Session, stage: Stage, position: int) -> Stage:
     """Put ``stage`` at ``position`` (1 is first) and renumber the others."""
+    from termcrm.models import Pipeline
+
     pipeline = session.get(Pipeline, stage.pipeline_id)
     assert pipeline is not None
     ordered = [s for s in stages(session, pipeline) if s.id != stage.id]
@@ -473,6 +497,8 @@ def move_stage(session: Session, stage: Stage, position: int) -> Stage:
 
 
 def _referenced(session: Session, stage: Stage) -> bool:
+    from termcrm.models import Deal, DealStageChange
+
     deal = session.exec(select(Deal.id).where(Deal.stage_id == stage.id).limit(1)).first()
     if deal is not None:
         return True
@@ -490,6 +516,7 @@ def remove_stage(session: Session, stage: Stage, *, to: Stage | None = None, now
     Returns how many deals moved. A stage that deals' histories still name is
     hidden rather than deleted, so those histories keep their meaning.
     """
+    from termcrm.models import Deal, Pipeline
     from termcrm.services import deals as deal_service
 
     pipeline = session.get(Pipeline, stage.pipeline_id)

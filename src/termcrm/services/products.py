@@ -10,17 +10,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from termcrm import dates, money
 from termcrm.errors import Ambiguous, Conflict, Invalid, NotFound
-from termcrm.models import Deal, LineItem, Product
 from termcrm.services import history
 from termcrm.services.common import check_version, jsonable
 from termcrm.services.filters import FieldSpec, FilterContext, filtered
+
+if TYPE_CHECKING:
+    from termcrm.models import Product
 
 
 def _clean(value: str | None) -> str | None:
@@ -31,6 +33,8 @@ def _clean(value: str | None) -> str | None:
 
 
 def _check_code(session: Session, code: str | None, exclude: int | None = None) -> str | None:
+    from termcrm.models import Product
+
     clean = _clean(code)
     if clean is None:
         return None
@@ -53,6 +57,8 @@ def _price(value: str | int | Decimal | None, currency: str, what: str) -> int |
 
 def get_product(session: Session, ref: str | int, *, archived: bool = False) -> Product:
     """A product by id, code (any case), exact name or unique name fragment."""
+    from termcrm.models import Product
+
     text = str(ref).strip()
     if not text:
         raise Invalid("empty product reference: give an id, a code or a name")
@@ -90,6 +96,8 @@ def create_product(
     currency: str | None = None,
 ) -> Product:
     """A new active product; the currency defaults to the configured one."""
+    from termcrm.models import Product
+
     clean = _clean(name)
     if not clean:
         raise Invalid("a product needs a name")
@@ -167,6 +175,8 @@ def archive_product(session: Session, product: Product, *, now: datetime | None 
 
 def filter_context(session: Session, now: datetime | None = None) -> FilterContext:
     """The fields ``product list`` filters and sorts by."""
+    from termcrm.models import Product
+
     settings = session.info.get("settings")
     return FilterContext(
         fields={
@@ -199,6 +209,8 @@ def list_products(
     now: datetime | None = None,
 ) -> list[Product]:
     """Products matching the filter words, by name unless sorted otherwise."""
+    from termcrm.models import Product
+
     ctx = filter_context(session, now)
     stmt = filtered(
         select(Product),
@@ -235,6 +247,8 @@ def rows(session: Session, products: Sequence[Product]) -> list[dict[str, Any]]:
 
 def product_view(session: Session, product: Product) -> dict[str, Any]:
     """``product show``: its fields and how often deals use it."""
+    from termcrm.models import Deal, LineItem
+
     data = rows(session, [product])[0]
     used = session.exec(
         select(sa.func.count(sa.distinct(col(LineItem.deal_id)))).where(LineItem.product_id == product.id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
@@ -17,8 +17,10 @@ from sqlmodel import Session, select
 
 from termcrm import money
 from termcrm.errors import Invalid, NotFound
-from termcrm.models import Quota, User
 from termcrm.services import history, refs
+
+if TYPE_CHECKING:
+    from termcrm.models import Quota, User
 
 PERIOD_FORMS = "use a year (2026), a quarter (2026-Q4) or a month (2026-11)"
 _PERIOD = re.compile(r"^(\d{4})(?:-(?:q([1-4])|(\d{1,2})))?$")
@@ -57,6 +59,8 @@ def set_quota(session: Session, user: str, amount: str, period: str, currency: s
 
     ``user`` must be a known user, or the acting user (``me``), who is registered on the spot.
     """
+    from termcrm.models import Quota
+
     key = parse_period(period)
     who = _user(session, user)
     settings = session.info.get("settings")
@@ -77,6 +81,8 @@ def set_quota(session: Session, user: str, amount: str, period: str, currency: s
 
 
 def _user(session: Session, ref: str) -> User:
+    from termcrm.models import User
+
     settings = session.info.get("settings")
     acting = settings.user.strip().lower() if settings is not None else None
     if ref.strip().lower() in ("me", acting):
@@ -88,6 +94,8 @@ def _user(session: Session, ref: str) -> User:
 
 def remove_quota(session: Session, user: str, period: str) -> Quota:
     """Delete ``user``'s quota for ``period``."""
+    from termcrm.models import Quota
+
     key = parse_period(period)
     who = refs.user(session, user)
     quota = session.exec(select(Quota).where(Quota.user_id == who.id, Quota.period == key)).first()
@@ -106,6 +114,7 @@ def list_quotas(session: Session, user: str | None = None, period: str | None = 
     its quarters and months.
     """
     from termcrm.dates import local_midnight
+    from termcrm.models import Quota
     from termcrm.services.reports._sql import DEAL, USER, table_of
 
     quota = table_of(Quota)

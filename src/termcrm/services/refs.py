@@ -4,6 +4,11 @@ A contact is named by id, by email (case-insensitive), or by a name fragment
 that matches exactly one contact; companies by id or name; users by name;
 deals by id or unique title; tickets and follow-ups by id. An ambiguous
 reference raises :class:`~termcrm.errors.Ambiguous` listing the candidates.
+
+Lookups read the schema's Core tables, so resolving a reference builds no ORM
+class: ``contact_row`` serves readers (``crm contact show``), and the functions
+that return a record to change (``contact``, ``company``, ``user``, ``deal``)
+load its class only then.
 """
 
 from __future__ import annotations
@@ -11,14 +16,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Row
 from sqlmodel import Session, SQLModel, select
 
 from termcrm.errors import Ambiguous, Invalid, NotFound
-from termcrm.models import Company, Contact, ContactEmail, User
+from termcrm.models import schema
 from termcrm.money import LARGEST_INTEGER
 
 if TYPE_CHECKING:
-    from termcrm.models import Deal
+    from termcrm.models import Company, Contact, Deal, User
 
 T = TypeVar("T", bound=SQLModel)
 
@@ -42,37 +48,41 @@ def by_id(session: Session, model: type[T], ref: str | int, what: str, *, archiv
     return obj
 
 
-def _describe_contact(session: Session, contact: Contact) -> str:
-    email = session.exec(
-        select(ContactEmail.email)
-        .where(ContactEmail.contact_id == contact.id)
-        .order_by(ContactEmail.is_primary.desc(), ContactEmail.position)  # type: ignore[attr-defined]
-        .limit(1)
-    ).first()
+def _describe_contact(session: Session, contact: Any) -> str:
+    from termcrm.services.contacts import primary_email
+
+    email = primary_email(session, contact.id)
     return f"#{contact.id} {contact.display_name}" + (f" <{email}>" if email else "")
 
 
-def contact(session: Session, ref: str | int, *, archived: bool = False) -> Contact:
-    """Resolve a contact reference (id, email, or unique name fragment)."""
+def contact_row(session: Session, ref: str | int, *, archived: bool = False) -> Row[Any]:
+    """Resolve a contact reference (id, email, or unique name fragment) to its row of the contact table.
+
+    An id finds archived contacts too; an email or a name finds live ones unless ``archived``.
+    """
+    t = schema.contact
     text = str(ref).strip()
     if not text:
         raise Invalid("empty contact reference: give an id, an email or part of a name")
     if text.lstrip("#").isdigit():
-        return by_id(session, Contact, text, "contact", archived=True)
-    live = Contact.archived_at.is_(None) if not archived else sa.true()  # type: ignore[union-attr]
+        found = session.execute(sa.select(t).where(t.c.id == parse_id(text, "contact"))).first()
+        if found is None:
+            raise NotFound(f"no contact with id {text}")
+        return found
+    live = t.c.archived_at.is_(None) if not archived else sa.true()
     if "@" in text:
-        found = session.exec(
-            select(Contact)
-            .join(ContactEmail, ContactEmail.contact_id == Contact.id)  # type: ignore[arg-type]
-            .where(ContactEmail.email_key == text.lower(), live)
-            .distinct()
+        email = schema.contact_email
+        by_email = session.execute(
+            sa.select(t)
+            .where(t.c.id.in_(sa.select(email.c.contact_id).where(email.c.email_key == text.lower())), live)
+            .order_by(t.c.id)
         ).all()
-        if len(found) == 1:
-            return found[0]
-        if len(found) > 1:
-            raise Ambiguous(f"{text!r} belongs to several contacts", [_describe_contact(session, c) for c in found])
-    matches = session.exec(
-        select(Contact).where(Contact.display_name.icontains(text, autoescape=True), live).limit(51)  # type: ignore[attr-defined]
+        if len(by_email) == 1:
+            return by_email[0]
+        if len(by_email) > 1:
+            raise Ambiguous(f"{text!r} belongs to several contacts", [_describe_contact(session, c) for c in by_email])
+    matches = session.execute(
+        sa.select(t).where(t.c.display_name.icontains(text, autoescape=True), live).limit(51)
     ).all()
     if not matches:
         raise NotFound(f"no contact matches {text!r}")
@@ -87,8 +97,19 @@ def contact(session: Session, ref: str | int, *, archived: bool = False) -> Cont
     )
 
 
+def contact(session: Session, ref: str | int, *, archived: bool = False) -> Contact:
+    """Resolve a contact reference (id, email, or unique name fragment) to the record, to change it."""
+    from termcrm.models import Contact
+
+    found = session.get(Contact, contact_row(session, ref, archived=archived).id)
+    assert found is not None
+    return found
+
+
 def company(session: Session, ref: str | int, *, archived: bool = False) -> Company:
     """Resolve a company reference (id, exact name, or unique name fragment)."""
+    from termcrm.models import Company
+
     text = str(ref).strip()
     if not text:
         raise Invalid("empty company reference: give an id or a name")
@@ -112,11 +133,15 @@ def company(session: Session, ref: str | int, *, archived: bool = False) -> Comp
 
 def find_company(session: Session, name: str) -> Company | None:
     """The company named exactly ``name`` (any case), or None."""
+    from termcrm.models import Company
+
     return session.exec(select(Company).where(Company.name_key == name.strip().lower())).first()
 
 
 def user(session: Session, ref: str, *, create: bool = False) -> User:
     """Resolve a user by id or name (``me`` is the acting user); ``create`` registers a new name."""
+    from termcrm.models import User
+
     text = ref.strip()
     if not text:
         raise Invalid("empty user name")
@@ -136,7 +161,7 @@ def user(session: Session, ref: str, *, create: bool = False) -> User:
         got = session.get(User, uid)
         assert got is not None
         return got
-    names = session.exec(select(User.name).order_by(User.name)).all()
+    names = session.scalars(sa.select(schema.user.c.name).order_by(schema.user.c.name)).all()
     hint = f"; known users: {', '.join(names)}" if names else ""
     raise NotFound(f"no user named {text!r}{hint}")
 
@@ -172,8 +197,7 @@ def user_name(session: Session, user_id: int | None, cache: dict[int, str] | Non
         return None
     if cache is not None and user_id in cache:
         return cache[user_id]
-    found = session.get(User, user_id)
-    name = found.name if found else None
+    name = session.scalar(sa.select(schema.user.c.name).where(schema.user.c.id == user_id))
     if cache is not None and name is not None:
         cache[user_id] = name
     return name
@@ -181,7 +205,7 @@ def user_name(session: Session, user_id: int | None, cache: dict[int, str] | Non
 
 def users_by_id(session: Session) -> dict[int, str]:
     """Every user's name by id (a small table)."""
-    return {u.id: u.name for u in session.exec(select(User)).all() if u.id is not None}
+    return {int(uid): name for uid, name in session.execute(sa.select(schema.user.c.id, schema.user.c.name)).all()}
 
 
 def any_of(*values: Any) -> Any:

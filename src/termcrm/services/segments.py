@@ -13,16 +13,18 @@ import re
 import shlex
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from termcrm.errors import Conflict, Invalid, NotFound
-from termcrm.models import Campaign, Contact, Segment
 from termcrm.services import history
 from termcrm.services.common import jsonable
 from termcrm.services.filters import parse_words
+
+if TYPE_CHECKING:
+    from termcrm.models import Segment
 
 NAME_RE = re.compile(r"^[^\W_][\w.\-]*$", re.UNICODE)
 """A segment name: letters, digits, ``_ . -``; no spaces, so ``@name`` is one filter word."""
@@ -57,6 +59,8 @@ def join_words(words: Sequence[str]) -> str:
 
 def find_segment(session: Session, name: str) -> Segment | None:
     """The segment called ``name`` (any case, ``@`` optional), or None."""
+    from termcrm.models import Segment
+
     text = name.strip().lstrip("@")
     found = session.exec(select(Segment).where(Segment.name == text)).first()
     if found is not None:
@@ -66,6 +70,8 @@ def find_segment(session: Session, name: str) -> Segment | None:
 
 def get_segment(session: Session, ref: str | int) -> Segment:
     """The segment named (or numbered) ``ref``, or NotFound listing the known names."""
+    from termcrm.models import Segment
+
     text = str(ref).strip()
     found = find_segment(session, text)
     if found is None and text.lstrip("#").isdigit():
@@ -124,6 +130,8 @@ def _check_words(words: Sequence[str]) -> list[str]:
 
 def create_segment(session: Session, name: str, words: Sequence[str], *, now: datetime | None = None) -> Segment:
     """Save a new segment after checking its words compile."""
+    from termcrm.models import Segment
+
     seg_name = check_name(name)
     if find_segment(session, seg_name) is not None:
         raise Conflict(f"a segment named {seg_name!r} already exists; edit it with crm segment edit {seg_name}")
@@ -147,6 +155,8 @@ def _rewrite_reference(words: list[str], old: str, new: str) -> tuple[list[str],
 
 def referring_segments(session: Session, segment: Segment) -> list[Segment]:
     """Other segments whose words name ``@segment``."""
+    from termcrm.models import Segment
+
     found = []
     for other in session.exec(select(Segment).where(Segment.id != segment.id).order_by(Segment.name)).all():
         if any(w.startswith("@") and w[1:].lower() == segment.name.lower() for w in words_of(other)):
@@ -195,6 +205,8 @@ def update_segment(
 
 def delete_segment(session: Session, segment: Segment) -> None:
     """Delete a segment; refused while other segments name it. Campaigns targeting it keep their members."""
+    from termcrm.models import Campaign
+
     referrers = referring_segments(session, segment)
     if referrers:
         names = ", ".join(f"@{s.name}" for s in referrers)
@@ -209,6 +221,8 @@ def delete_segment(session: Session, segment: Segment) -> None:
 
 def list_segments(session: Session) -> list[Segment]:
     """Every segment, by name."""
+    from termcrm.models import Segment
+
     return list(session.exec(select(Segment).order_by(Segment.name)).all())
 
 
@@ -221,14 +235,16 @@ def members_query(session: Session, segment: Segment, *, now: datetime | None = 
 
 def member_ids(session: Session, segment: Segment, *, now: datetime | None = None) -> list[int]:
     """Ids of the live contacts in ``segment`` now, in id order."""
+    from termcrm.models import Contact
+
     stmt = members_query(session, segment, now=now).order_by(None).with_only_columns(Contact.id).order_by(Contact.id)
-    return [int(i) for i in session.exec(stmt).all()]
+    return [int(i) for i in session.scalars(stmt).all()]
 
 
 def member_count(session: Session, segment: Segment, *, now: datetime | None = None) -> int:
     """How many live contacts are in ``segment`` now."""
     stmt = members_query(session, segment, now=now).order_by(None)
-    return int(session.exec(select(sa.func.count()).select_from(stmt.subquery())).one())  # type: ignore[call-overload]
+    return int(session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0)
 
 
 def members(
@@ -238,16 +254,18 @@ def members(
     now: datetime | None = None,
     sort: str | None = None,
     limit: int | None = None,
-) -> list[Contact]:
-    """The live contacts in ``segment`` now, by name unless sorted otherwise."""
+) -> list[Any]:
+    """The live contacts in ``segment`` now (rows of the contact table), by name unless sorted otherwise."""
     stmt = members_query(session, segment, now=now, sort=sort)
     if limit is not None:
         stmt = stmt.limit(limit)
-    return list(session.exec(stmt).all())
+    return list(session.execute(stmt).all())
 
 
 def row(session: Session, segment: Segment, *, count: int | None = None, now: datetime | None = None) -> dict[str, Any]:
     """A JSON-ready dict of a segment with its current member count."""
+    from termcrm.models import Campaign
+
     campaigns = session.exec(
         select(sa.func.count()).select_from(Campaign).where(Campaign.segment_id == segment.id)  # type: ignore[arg-type]
     ).one()

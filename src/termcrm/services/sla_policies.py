@@ -10,15 +10,17 @@ moves the due times of the open tickets of that priority too.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, select
 
 from termcrm.errors import Invalid
-from termcrm.models import SlaPolicy
 from termcrm.services import history
 from termcrm.services.common import check_choice
 from termcrm.vocab import TICKET_PRIORITIES
+
+if TYPE_CHECKING:
+    from termcrm.models import SlaPolicy
 
 DEFAULTS: dict[str, tuple[int, int]] = {
     "urgent": (60, 480),
@@ -54,6 +56,8 @@ def duration_minutes(text: str, what: str) -> int:
 
 def get_policy(session: Session, priority: str) -> SlaPolicy:
     """The policy of ``priority`` (the default targets when its row is missing)."""
+    from termcrm.models import SlaPolicy
+
     key = check_choice(priority, TICKET_PRIORITIES, "priority")
     policy = session.get(SlaPolicy, key)
     if policy is None:
@@ -64,6 +68,8 @@ def get_policy(session: Session, priority: str) -> SlaPolicy:
 
 def targets(session: Session) -> dict[str, tuple[int, int]]:
     """(first response, resolution) minutes of every priority."""
+    from termcrm.models import SlaPolicy
+
     found = {p.priority: (p.first_response_minutes, p.resolution_minutes) for p in session.exec(select(SlaPolicy))}
     return {p: found.get(p, DEFAULTS[p]) for p in TICKET_PRIORITIES}
 
@@ -104,6 +110,8 @@ def set_policy(
     now: datetime | None = None,
 ) -> SlaPolicy:
     """Change a priority's targets (durations like ``4h``); ``recompute`` re-dates its open tickets."""
+    from termcrm.models import SlaPolicy
+
     if first_response is None and resolution is None:
         raise Invalid("nothing to change: give --first-response and/or --resolution")
     key = check_choice(priority, TICKET_PRIORITIES, "priority")

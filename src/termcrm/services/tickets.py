@@ -30,28 +30,27 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from termcrm.errors import Invalid
-from termcrm.models import (
-    Company,
-    Contact,
-    KbArticle,
-    KbArticleTicket,
-    Ticket,
-    TicketComment,
-    TicketStatusChange,
-    User,
-    utcnow,
-)
+from termcrm.models import schema, utcnow
 from termcrm.services import history, refs, sla_policies
 from termcrm.services.common import archive_record, check_choice, jsonable
 from termcrm.services.filters import FieldSpec, FilterContext, compile_words, order_by, parse_words
 from termcrm.sla import BusinessHours, add_working_time, working_time_between
 from termcrm.vocab import TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_STATUSES, TICKET_TYPES
+
+if TYPE_CHECKING:
+    from termcrm.models import (
+        Company,
+        Contact,
+        KbArticle,
+        Ticket,
+        TicketComment,
+    )
 
 OPEN_STATUSES = ("new", "open", "pending")
 """Statuses of a ticket that still needs work (the queue)."""
@@ -248,6 +247,8 @@ def _user_id(session: Session, name: str | None) -> int | None:
 def _record_status(
     session: Session, ticket: Ticket, old: str | None, new: str, now: datetime, user_id: int | None = None
 ) -> None:
+    from termcrm.models import TicketStatusChange
+
     session.add(
         TicketStatusChange(
             ticket_id=ticket.id or 0,
@@ -273,6 +274,8 @@ def open_ticket(
     now: datetime | None = None,
 ) -> Ticket:
     """Open a ticket for a contact and/or a company; its clocks start at ``now``."""
+    from termcrm.models import Ticket
+
     at = _now(now)
     if not subject or not subject.strip():
         raise Invalid("a ticket needs a subject")
@@ -320,6 +323,8 @@ def add_comment(
     changes no clock. A ``customer`` comment (the customer's own reply, no
     author) moves a pending ticket back to open.
     """
+    from termcrm.models import TicketComment
+
     at = _now(now)
     text = (body or "").strip()
     if not text:
@@ -447,6 +452,8 @@ def resolve_ticket(
 
 def link_article(session: Session, ticket: Ticket, article: KbArticle) -> None:
     """Record that ``article`` helped resolve ``ticket`` (once)."""
+    from termcrm.models import KbArticleTicket
+
     if article.archived_at is not None or article.status == "archived":
         raise Invalid(f"article #{article.id} is archived")
     if session.get(KbArticleTicket, (article.id, ticket.id)) is None:
@@ -587,6 +594,8 @@ def archive_ticket(session: Session, ticket: Ticket, *, now: datetime | None = N
 
 def recompute_open_dues(session: Session, priority: str, *, now: datetime | None = None) -> int:
     """Re-date the open tickets of ``priority`` after its policy changed; returns how many."""
+    from termcrm.models import Ticket
+
     count = 0
     for ticket in session.exec(
         select(Ticket).where(
@@ -623,6 +632,8 @@ def _person_build(column: Any, model: Any, name_column: Any) -> Any:
 
 
 def _assignee_build(session: Session) -> Any:
+    from termcrm.models import Ticket, User
+
     def build(op: str, value: str) -> Any:
         if op not in (":", "!="):
             raise Invalid("assignee takes : or != only")
@@ -640,6 +651,8 @@ def _assignee_build(session: Session) -> Any:
 
 def filter_context(session: Session, now: datetime | None = None) -> FilterContext:
     """The fields ``ticket list`` filters and sorts by."""
+    from termcrm.models import Company, Contact, Ticket
+
     dialect = session.info.get("dialect") or session.get_bind().dialect.name
 
     def text(word: str) -> Any:
@@ -705,6 +718,8 @@ def query_tickets(
     now: datetime | None = None,
 ) -> Any:
     """The SELECT behind ``ticket list``: open tickets unless a ``status:`` word or ``all_statuses`` says otherwise."""
+    from termcrm.models import Ticket, User
+
     ctx = filter_context(session, now)
     stmt = select(Ticket).where(
         Ticket.archived_at.is_not(None) if archived else Ticket.archived_at.is_(None)  # type: ignore[union-attr]
@@ -721,6 +736,8 @@ def query_tickets(
 
 def _order(sort: str | None, ctx: FilterContext) -> list[Any]:
     """``--sort`` clauses; ``priority`` sorts by rank (low < normal < high < urgent), not alphabetically."""
+    from termcrm.models import Ticket
+
     if not sort:
         return [Ticket.id]
     rank = sa.case({p: i for i, p in enumerate(TICKET_PRIORITIES)}, value=Ticket.priority, else_=-1)
@@ -778,20 +795,19 @@ def by_urgency(tickets: Sequence[Ticket], states: dict[int | None, SlaState], no
     return sorted(tickets, key=urgency)
 
 
-def _names(session: Session, model: Any, name_attr: str, ids: set[int]) -> dict[int, str]:
+def _names(session: Session, table: sa.Table, name_column: str, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    column = getattr(model, name_attr)
-    return dict(session.exec(select(model.id, column).where(model.id.in_(ids))).all())  # type: ignore[call-overload]
+    return dict(session.execute(sa.select(table.c.id, table.c[name_column]).where(table.c.id.in_(ids))).all())
 
 
 def ticket_rows(session: Session, tickets: Sequence[Ticket], now: datetime | None = None) -> list[dict[str, Any]]:
-    """JSON-ready dicts of tickets with their SLA state at ``now``."""
+    """JSON-ready dicts of tickets (rows or records) with their SLA state at ``now``."""
     at = _now(now)
     hours = business_hours(session)
     users = refs.users_by_id(session)
-    contacts = _names(session, Contact, "display_name", {t.contact_id for t in tickets if t.contact_id})
-    companies = _names(session, Company, "name", {t.company_id for t in tickets if t.company_id})
+    contacts = _names(session, schema.contact, "display_name", {t.contact_id for t in tickets if t.contact_id})
+    companies = _names(session, schema.company, "name", {t.company_id for t in tickets if t.company_id})
     out = []
     for t in tickets:
         state = evaluate(t, at, hours)
@@ -839,6 +855,8 @@ rows = ticket_rows
 
 def comment_rows(session: Session, ticket: Ticket) -> list[dict[str, Any]]:
     """The thread, oldest first."""
+    from termcrm.models import TicketComment
+
     users = refs.users_by_id(session)
     comments = session.exec(
         select(TicketComment).where(TicketComment.ticket_id == ticket.id).order_by(TicketComment.at, TicketComment.id)  # type: ignore[arg-type]
@@ -858,6 +876,8 @@ def comment_rows(session: Session, ticket: Ticket) -> list[dict[str, Any]]:
 
 def status_rows(session: Session, ticket: Ticket) -> list[dict[str, Any]]:
     """The ticket's status changes, oldest first."""
+    from termcrm.models import TicketStatusChange
+
     users = refs.users_by_id(session)
     changes = session.exec(
         select(TicketStatusChange)
@@ -879,6 +899,7 @@ def ticket_view(
     session: Session, ticket: Ticket, now: datetime | None = None, *, suggestions: int = 5
 ) -> dict[str, Any]:
     """Everything ``ticket show`` prints: fields, SLA clocks, the thread, linked and matching articles."""
+    from termcrm.models import KbArticle, KbArticleTicket
     from termcrm.services import kb
 
     at = _now(now)
@@ -908,24 +929,24 @@ def ticket_view(
 
 
 def _section(session: Session, where: Any, now: datetime | None = None) -> dict[str, Any] | None:
+    """A record view's "Tickets" section from the ticket rows ``where`` selects (Core: builds no class)."""
     from termcrm.dates import format_local
 
     at = _now(now)
-    base = select(Ticket).where(where, Ticket.archived_at.is_(None))  # type: ignore[union-attr]
-    total = int(
-        session.exec(select(sa.func.count()).select_from(base.subquery())).one()  # type: ignore[call-overload]
-    )
+    ticket = schema.ticket
+    base = sa.select(ticket).where(where, ticket.c.archived_at.is_(None))
+    total = int(session.scalar(sa.select(sa.func.count()).select_from(base.subquery())) or 0)
     if total == 0:
         return None
-    open_tickets = queue_of(session, base.where(Ticket.status.in_(OPEN_STATUSES)), at)  # type: ignore[attr-defined]
-    last = session.exec(
-        base.where(Ticket.resolved_at.is_not(None)).order_by(Ticket.resolved_at.desc(), Ticket.id.desc()).limit(1)  # type: ignore[union-attr]
+    t = ticket.c
+    open_tickets = queue_of(session, base.where(t.status.in_(OPEN_STATUSES)), at)
+    last = session.execute(
+        base.where(t.resolved_at.is_not(None)).order_by(t.resolved_at.desc(), t.id.desc()).limit(1)
     ).first()
-    rated = select(
-        sa.func.avg(Ticket.satisfaction),
-        sa.func.count(Ticket.satisfaction),  # type: ignore[arg-type]
-    ).where(where, Ticket.archived_at.is_(None), Ticket.satisfaction.is_not(None))  # type: ignore[union-attr]
-    avg, count = session.exec(rated).one()  # type: ignore[call-overload]
+    rated = sa.select(sa.func.avg(t.satisfaction), sa.func.count(t.satisfaction)).where(
+        where, t.archived_at.is_(None), t.satisfaction.is_not(None)
+    )
+    avg, count = session.execute(rated).one()
     items = ticket_rows(session, open_tickets, at)
     breached = sum(1 for r in items if r["breached"])
     summary: dict[str, Any] = {
@@ -959,22 +980,16 @@ def queue_of(session: Session, stmt: Any, now: datetime) -> list[Ticket]:
     return by_urgency(found, {t.id: evaluate(t, now, hours) for t in found}, now)
 
 
-def contact_section(
-    session: Session, contact: Contact, now: datetime | None = None
-) -> tuple[str, dict[str, Any]] | None:
+def contact_section(session: Session, contact: Any, now: datetime | None = None) -> tuple[str, dict[str, Any]] | None:
     """The "tickets" section of ``contact show``: open tickets, the last resolved one, average satisfaction."""
-    section = _section(session, Ticket.contact_id == contact.id, now)
+    section = _section(session, schema.ticket.c.contact_id == contact.id, now)
     return ("tickets", section) if section is not None else None
 
 
-def company_section(
-    session: Session, company: Company, now: datetime | None = None
-) -> tuple[str, dict[str, Any]] | None:
+def company_section(session: Session, company: Any, now: datetime | None = None) -> tuple[str, dict[str, Any]] | None:
     """The "tickets" section of ``company show`` (tickets of the company and of its people)."""
-    people = select(Contact.id).where(Contact.company_id == company.id)
-    where = sa.or_(
-        Ticket.company_id == company.id,  # type: ignore[arg-type]
-        Ticket.contact_id.in_(people),  # type: ignore[union-attr]
-    )
+    ticket, contact = schema.ticket.c, schema.contact.c
+    people = sa.select(contact.id).where(contact.company_id == company.id)
+    where = sa.or_(ticket.company_id == company.id, ticket.contact_id.in_(people))
     section = _section(session, where, now)
     return ("tickets", section) if section is not None else None

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, select
 
 from termcrm.errors import Conflict, Invalid
-from termcrm.models import User
 from termcrm.services.common import check_email, jsonable
+
+if TYPE_CHECKING:
+    from termcrm.models import User
 
 
 def add_user(session: Session, name: str, email: str | None = None) -> User:
     """Register a user; names are unique regardless of case."""
+    from termcrm.models import User
+
     clean = " ".join(name.split())
     if not clean:
         raise Invalid("a user needs a name")
@@ -34,6 +38,8 @@ def set_active(session: Session, user: User, active: bool) -> User:
 
 def list_users(session: Session, *, include_inactive: bool = True) -> list[User]:
     """Every user by name."""
+    from termcrm.models import User
+
     stmt = select(User).order_by(User.name_key)
     if not include_inactive:
         stmt = stmt.where(User.active.is_(True))  # type: ignore[attr-defined]

@@ -119,7 +119,7 @@ class ContactViewScreen(CrmScreen):
 
         try:
             with self.crm.db.read() as session:
-                contact = refs.contact(session, contact_id, archived=True)
+                contact = refs.contact_row(session, contact_id, archived=True)
                 data = contacts.contact_view(session, contact, interactions=20)
         except Exception as exc:  # noqa: BLE001
             self.failed(exc)
