@@ -14,9 +14,10 @@ config = context.config
 
 
 def _target_metadata():  # type: ignore[no-untyped-def]
-    from termcrm.models import schema
+    from termcrm.models import report_tables, schema
 
-    return schema.load_all()
+    schema.load_all()
+    return report_tables.metadata
 
 
 def run() -> None:

@@ -174,6 +174,9 @@ class Interaction(Table, table=True):
         sa.Index("ix_interaction_report", "occurred_at", "user_id", "kind", "contact_id", "company_id", "archived_at"),
         # per-customer grouping of the churn report (migration 0005_report_keys)
         sa.Index("ix_interaction_customer", "company_id", "contact_id", "occurred_at", "archived_at"),
+        # the activity report's counts by kind and by user (migration 0006_report_tables)
+        sa.Index("ix_interaction_kind_time", "kind", "occurred_at", "archived_at", "user_id"),
+        sa.Index("ix_interaction_user_time", "user_id", "occurred_at", "contact_id", "archived_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -93,6 +93,17 @@ class Deal(Table, table=True):
             "lost_reason",
         ),
         sa.Index("ix_deal_created", "created_at", "owner_id", "pipeline_id", "archived_at"),
+        # the pipeline report's rotting counts (migration 0006_report_tables)
+        sa.Index(
+            "ix_deal_open_entered",
+            "pipeline_id",
+            "status",
+            "archived_at",
+            "stage_id",
+            "currency",
+            "stage_entered_at",
+            "owner_id",
+        ),
         # won deals per (company, contact, currency): customers and churn (migration 0005_report_keys)
         sa.Index(
             "ix_deal_customer",

@@ -323,6 +323,16 @@ def _deal() -> sa.Table:
             "archived_at",
         ),
         sa.Index(
+            "ix_deal_open_entered",
+            "pipeline_id",
+            "status",
+            "archived_at",
+            "stage_id",
+            "currency",
+            "stage_entered_at",
+            "owner_id",
+        ),
+        sa.Index(
             "ix_deal_open_stage",
             "pipeline_id",
             "status",
@@ -441,7 +451,9 @@ def _interaction() -> sa.Table:
         sa.Index("ix_interaction_contact_time", "contact_id", "occurred_at"),
         sa.Index("ix_interaction_customer", "company_id", "contact_id", "occurred_at", "archived_at"),
         sa.Index("ix_interaction_deal_time", "deal_id", "occurred_at"),
+        sa.Index("ix_interaction_kind_time", "kind", "occurred_at", "archived_at", "user_id"),
         sa.Index("ix_interaction_report", "occurred_at", "user_id", "kind", "contact_id", "company_id", "archived_at"),
+        sa.Index("ix_interaction_user_time", "user_id", "occurred_at", "contact_id", "archived_at"),
     )
 
 

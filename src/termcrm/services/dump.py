@@ -19,8 +19,9 @@ Tables are sorted by name, rows by primary key, keys within a row by name,
 one row per line: two dumps of the same data are byte-identical and a diff
 of two dumps shows the records that changed. Times are ISO 8601 in UTC, dates
 ISO, money integer minor units as stored. The migration bookkeeping
-(``alembic_version``, kept as ``schema_revision``) and the search index (rebuilt
-on restore) are not dumped.
+(``alembic_version``, kept as ``schema_revision``), the search index (rebuilt
+on restore) and the report tables (filled by database triggers as the records
+go back) are not dumped.
 
 ``crm import json FILE`` restores a dump into an empty database (a new file,
 or a fresh PostgreSQL database): ids, the change history and timestamps come
@@ -51,10 +52,14 @@ a restore replaces their rows with the dump's."""
 
 
 def tables() -> list[sa.Table]:
-    """Every table a dump holds, in dependency order (parents before children)."""
-    from termcrm.models import schema
+    """Every table a dump holds, in dependency order (parents before children).
 
-    return list(schema.load_all().sorted_tables)
+    The report tables are left out: database triggers fill them from the restored records.
+    """
+    from termcrm.models import schema
+    from termcrm.models.report_tables import REPORT_TABLES
+
+    return [t for t in schema.load_all().sorted_tables if t.name not in REPORT_TABLES]
 
 
 def schema_revision(conn: sa.Connection) -> str:

@@ -11,15 +11,16 @@ an index on the time column.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from termcrm.models import Company, Contact, Deal, Followup, Interaction, Pipeline, Stage, Ticket, User
+from termcrm.models import schema
 from termcrm.models.base import UTCDateTime
+from termcrm.models.report_tables import report_customer, report_customer_sales, report_event
 
 
 def table_of(model: Any) -> sa.Table:
@@ -28,15 +29,18 @@ def table_of(model: Any) -> sa.Table:
     return table
 
 
-DEAL = table_of(Deal)
-STAGE = table_of(Stage)
-PIPELINE = table_of(Pipeline)
-CONTACT = table_of(Contact)
-COMPANY = table_of(Company)
-INTERACTION = table_of(Interaction)
-FOLLOWUP = table_of(Followup)
-TICKET = table_of(Ticket)
-USER = table_of(User)
+DEAL = schema.deal
+STAGE = schema.stage
+PIPELINE = schema.pipeline
+CONTACT = schema.contact
+COMPANY = schema.company
+INTERACTION = schema.interaction
+FOLLOWUP = schema.followup
+TICKET = schema.ticket
+USER = schema.user
+EVENT = report_event
+SALES = report_customer_sales
+CUSTOMER = report_customer
 
 
 class days_between(FunctionElement[float]):  # noqa: N801 - reads like the SQL function it stands for
@@ -94,6 +98,8 @@ def bucket(column: Any, ends: Sequence[datetime | date]) -> Any:
     that makes about log2(n) comparisons per row instead of up to n.
     """
     ends = list(ends)
+    if isinstance(column, sa.Column):
+        column = plain(column)  # compared many times per row, never through an index
     if any(later < earlier for earlier, later in zip(ends, ends[1:], strict=False)):
         return sa.case(*[(column < end, index) for index, end in enumerate(ends)], else_=sa.null())
     return _bucket_range(column, ends, 0, len(ends), sa.null())
@@ -161,3 +167,105 @@ def rounded_div(numerator: Any, denominator: int) -> int:
     from decimal import ROUND_HALF_EVEN, Decimal
 
     return int((Decimal(int(numerator or 0)) / Decimal(denominator)).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+
+
+# --------------------------------------------------------------------------- report tables
+# report_event, report_customer_sales and report_customer (models/report_tables.py; migration
+# 0006_report_tables) are kept current by database triggers. Their times are integer
+# microseconds since 1970 (UTC) and a customer is one integer key: the company id, or minus
+# the contact id for a contact without a company.
+
+PURCHASE = 1
+"""``report_event.kind`` of a purchase (a won, live deal with a close time)."""
+TALK = 2
+"""``report_event.kind`` of a live interaction."""
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+DAY_US = 86_400_000_000
+"""Microseconds in a day."""
+
+
+def us(value: datetime) -> int:
+    """An instant as integer microseconds since 1970 (UTC), exactly."""
+    return (value - EPOCH) // timedelta(microseconds=1)
+
+
+def from_us(value: Any) -> datetime | None:
+    """Microseconds since 1970 back to an aware UTC datetime (None stays None)."""
+    return None if value is None else EPOCH + timedelta(microseconds=int(value))
+
+
+def customer_of_key(key: int) -> tuple[str, int]:
+    """(kind, id) of a customer key: a company id, or minus a contact id."""
+    return ("company", key) if key > 0 else ("contact", -key)
+
+
+def key_kind(key: Any) -> Any:
+    """SQL: ``'company'`` or ``'contact'`` for a customer key column."""
+    return sa.case((key > 0, sa.literal("company")), else_=sa.literal("contact"))
+
+
+def key_id(key: Any) -> Any:
+    """SQL: the company or contact id of a customer key column."""
+    return sa.case((key > 0, key), else_=-key)
+
+
+def fenced(stmt: Any) -> Any:
+    """``stmt`` with ``OFFSET 0``, so that it stays a subquery of its own.
+
+    SQLite copies a flattened subquery's expressions into every place the outer
+    query names its columns: a column named four times by a CASE is computed four
+    times per row, correlated subqueries included. A subquery with an OFFSET is not
+    flattened (nor is it on PostgreSQL, where OFFSET 0 is the usual fence), and costs
+    no materialisation when it is read once.
+    """
+    return stmt.offset(0)
+
+
+class plain(FunctionElement[Any]):  # noqa: N801 - reads like the SQL it stands for
+    """A column compared without its affinity: ``+col`` on SQLite, ``col`` elsewhere.
+
+    SQLite gives a TIMESTAMP column NUMERIC affinity, so comparing it with a bound
+    text instant first tries to read the text as a number, on every row; about
+    half of such a comparison's cost. Stored instants are always text, so the
+    result is the same. Only for comparisons that no index serves (``+col`` keeps
+    the planner from using one).
+    """
+
+    inherit_cache = True
+    name = "plain"
+
+    def __init__(self, column: Any) -> None:
+        super().__init__(column)
+        self.type = column.type
+
+
+@compiles(plain, "sqlite")
+def _plain_sqlite(element: plain, compiler: Any, **kw: Any) -> str:
+    (value,) = list(element.clauses)
+    return f"+{compiler.process(value, **kw)}"
+
+
+@compiles(plain)
+def _plain_default(element: plain, compiler: Any, **kw: Any) -> str:
+    (value,) = list(element.clauses)
+    return str(compiler.process(value, **kw))
+
+
+def fetch_rows(session: Any, stmt: Any) -> list[tuple[Any, ...]]:
+    """Every row of ``stmt`` as plain tuples, fetched from the driver's cursor in one call.
+
+    For the few statements whose rows are counted in tens of thousands: SQLAlchemy builds a
+    Row object per row (about 1 µs each), the driver's ``fetchall`` returns tuples. Values come
+    back as the driver gives them (no type processing), so only for plain numbers and strings.
+    """
+    connection = session.connection()
+    compiled = stmt.compile(dialect=connection.dialect)
+    params: Any = compiled.params
+    if compiled.positional:
+        params = tuple(params[name] for name in compiled.positiontup or ())
+    result = connection.exec_driver_sql(str(compiled), params)
+    try:
+        return list(result.cursor.fetchall())  # type: ignore[union-attr]
+    finally:
+        result.close()

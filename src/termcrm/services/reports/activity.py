@@ -15,11 +15,40 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from termcrm.services.reports import Col, Report, ReportParams, Section, owner_id, ratio, user_names
+from termcrm.services.reports import Col, Report, ReportParams, Section, Window, owner_id, ratio, user_names
 from termcrm.services.reports._sql import FOLLOWUP, INTERACTION, bucket, days_between, whole
 
 TITLE = "Activity"
 SUMMARY = "interactions by kind, user and period; contacts touched; follow-ups on time vs late"
+
+
+PERIOD_SCANS = 200
+"""Up to this many periods each period's interactions are counted with their own index range."""
+
+
+def _per_period(live: list[Any], inter: list[Any], window: Window) -> Any:
+    """SQL: (slot, n, touched) per period: interactions and distinct contacts (``live``: the
+    conditions but the window's bounds, ``inter``: all of them).
+
+    Each period is one range of ``ix_interaction_report`` (by time) with its own count of distinct
+    contacts; grouping by a period computed per row sorted every interaction of the window. Past
+    :data:`PERIOD_SCANS` periods (a compound SELECT has a limit) they are grouped by period.
+    """
+    t = INTERACTION.c
+    touched = sa.func.count(sa.distinct(t.contact_id))
+    periods = window.periods
+    if len(periods) > PERIOD_SCANS:
+        slot = bucket(t.occurred_at, [p.end for p in periods]).label("slot")
+        return sa.select(slot, sa.func.count().label("n"), touched.label("touched")).where(*inter).group_by(slot)
+    # each range bounded by its period clipped to the window, and by nothing else on the time (the
+    # planner could take the window's bounds for the range instead)
+    parts = [
+        sa.select(sa.literal(index).label("slot"), sa.func.count().label("n"), touched.label("touched")).where(
+            *live, t.occurred_at >= max(p.start, window.since), t.occurred_at < min(p.end, window.until)
+        )
+        for index, p in enumerate(periods)
+    ]
+    return sa.union_all(*parts)
 
 
 def build(session: Session, params: ReportParams) -> Report:
@@ -28,13 +57,10 @@ def build(session: Session, params: ReportParams) -> Report:
     owner = owner_id(session, params)
     periods = window.periods
 
-    inter = [
-        INTERACTION.c.archived_at.is_(None),
-        INTERACTION.c.occurred_at >= window.since,
-        INTERACTION.c.occurred_at < window.until,
-    ]
+    live = [INTERACTION.c.archived_at.is_(None)]
     if owner is not None:
-        inter.append(INTERACTION.c.user_id == owner)
+        live.append(INTERACTION.c.user_id == owner)
+    inter = [*live, INTERACTION.c.occurred_at >= window.since, INTERACTION.c.occurred_at < window.until]
     touched = sa.func.count(sa.distinct(INTERACTION.c.contact_id))
 
     fu = FOLLOWUP.c
@@ -109,14 +135,7 @@ def build(session: Session, params: ReportParams) -> Report:
         user_rows.append(row)
     user_rows.sort(key=lambda r: (-r["interactions"], -r["followups_done"], r["user"]))
 
-    slot = bucket(INTERACTION.c.occurred_at, [p.end for p in periods]).label("slot")
-    per_period = {
-        int(r.slot): r
-        for r in session.execute(
-            sa.select(slot, sa.func.count().label("n"), touched.label("touched")).where(*inter).group_by(slot)
-        )
-        if r.slot is not None
-    }
+    per_period = {int(r.slot): r for r in session.execute(_per_period(live, inter, window)) if r.slot is not None}
     period_rows = []
     for index, p in enumerate(periods):
         got = per_period.get(index)

@@ -15,11 +15,18 @@ contact without one; a purchase is a won deal).
   Churned in a period = active in the previous period and not in this one;
   churn rate = churned / active in the previous period. The current period is
   marked partial, since it is not over.
+
+Customers, purchases and interactions are read from the report tables the
+database keeps current (migration 0006_report_tables): the per-customer
+summaries for the lapsed customers, and each event's ``prev_us`` for the churn
+rates, which then need no grouping by customer (see :func:`_rates_by_scan`).
+With ``--owner`` or ``--pipeline`` the purchases of that scope are grouped
+instead.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,23 +38,29 @@ from termcrm.services.reports import (
     ReportParams,
     Section,
     Window,
-    owner_id,
-    pipeline_id,
     ratio,
     shift,
 )
 from termcrm.services.reports._sql import (
     COMPANY,
     CONTACT,
-    DEAL,
-    INTERACTION,
+    CUSTOMER,
+    DAY_US,
+    EVENT,
+    PURCHASE,
+    TALK,
     at,
     bucket,
-    customer_of,
+    customer_of_key,
     days_between,
+    fenced,
+    from_us,
+    materialized_cte,
     num,
+    us,
     whole,
 )
+from termcrm.services.reports.customers import Figures, _scope
 
 TITLE = "Churn risk"
 SUMMARY = "customers with no purchase or interaction in N days, lapsed cadences, churn rate by period"
@@ -63,149 +76,153 @@ def churn_days(session: Session, params: ReportParams) -> int:
     return int(settings.get("report.churn_days")) if settings is not None else 90
 
 
-def _deal_filters(session: Session, params: ReportParams) -> list[Any]:
-    out = [DEAL.c.status == "won", DEAL.c.archived_at.is_(None), DEAL.c.closed_at.is_not(None)]
-    owner = owner_id(session, params)
-    if owner is not None:
-        out.append(DEAL.c.owner_id == owner)
-    pid = pipeline_id(session, params)
-    if pid is not None:
-        out.append(DEAL.c.pipeline_id == pid)
-    return out
-
-
-# The per-customer figures are computed in two steps, so the big GROUP BY follows an index
-# (ix_deal_customer, ix_interaction_customer) instead of sorting every row: first per
-# (record's company, record's contact) -- and period slot -- then those partial rows per
-# customer, looking the contact's company up once per group (see ``customer_of``).
-
-
-def _deal_people(filters: list[Any], until: datetime, since: datetime | None = None, slot: Any = None) -> Any:
-    """Won deals before ``until`` (from ``since``) per (company, contact[, slot]): last, first, count."""
-    keys = [DEAL.c.company_id, DEAL.c.contact_id]
-    if slot is not None:
-        keys.append(slot(DEAL.c.closed_at).label("slot"))
-    stmt = sa.select(
-        *keys,
-        sa.func.max(DEAL.c.closed_at).label("last"),
-        sa.func.min(DEAL.c.closed_at).label("first"),
-        sa.func.count().label("n"),
-    ).where(*filters, DEAL.c.closed_at < until)
-    if since is not None:
-        stmt = stmt.where(DEAL.c.closed_at >= since)
-    return stmt.group_by(*keys)
-
-
-def _interaction_people(until: datetime, since: datetime | None = None, slot: Any = None) -> Any:
-    """Live interactions before ``until`` (from ``since``) per (company, contact[, slot]): last, first, count."""
-    t = INTERACTION.c
-    keys = [t.company_id, t.contact_id]
-    if slot is not None:
-        keys.append(slot(t.occurred_at).label("slot"))
-    stmt = sa.select(
-        *keys,
-        sa.func.max(t.occurred_at).label("last"),
-        sa.func.min(t.occurred_at).label("first"),
-        sa.func.count().label("n"),
-    ).where(t.archived_at.is_(None), t.occurred_at < until)
-    if since is not None:
-        stmt = stmt.where(t.occurred_at >= since)
-    return stmt.group_by(*keys)
-
-
-def _per_customer(partial: Any, name: str, *, slot: bool = False) -> Any:
-    """A CTE: the partial rows of ``partial`` per customer (ckind, cid[, slot]): last, first, n."""
-    part = partial.subquery(f"{name}_partial") if not isinstance(partial, sa.Subquery) else partial
-    kind, cid = customer_of(part, CONTACT)
-    keys = [kind.label("ckind"), cid.label("cid")]
-    if slot:
-        keys.append(part.c.slot)
-    return (
-        sa.select(
-            *keys,
-            sa.func.max(part.c.last).label("last"),
-            sa.func.min(part.c.first).label("first"),
-            sa.func.sum(part.c.n).label("n"),
-        )
-        .select_from(part.outerjoin(CONTACT, CONTACT.c.id == part.c.contact_id))
-        .where(cid.is_not(None))
-        .group_by(*[kind, cid, *([part.c.slot] if slot else [])])
-        .cte(name)
+def _customers(scope: list[Any], as_of_us: int) -> Any:
+    """SELECT per customer with a purchase before ``as_of_us``: purchases, last purchase, last interaction."""
+    figures = Figures(scope, as_of_us, as_of_us)
+    per_currency = fenced(
+        figures.select(figures.lifetime_purchases.label("purchases"), figures.last_us.label("last_us"))
+    ).subquery("per_currency")
+    p = per_currency.c
+    bought = (
+        sa.select(p.customer_key, sa.func.sum(p.purchases).label("purchases"), sa.func.max(p.last_us).label("last_us"))
+        .group_by(p.customer_key)
+        .subquery("bought")
     )
+    b = bought.c
+    e = EVENT.c
+    c = CUSTOMER.c
+    last_talk = sa.case(
+        (c.last_interaction_us < as_of_us, c.last_interaction_us),
+        else_=sa.select(sa.func.max(e.at_us))
+        .where(e.kind == TALK, e.customer_key == b.customer_key, e.currency.is_(None), e.at_us < as_of_us)
+        .scalar_subquery(),
+    )
+    return sa.select(
+        b.customer_key, b.purchases, b.last_us.label("last_purchase_us"), last_talk.label("last_interaction_us")
+    ).select_from(bought.outerjoin(CUSTOMER, c.customer_key == b.customer_key))
 
 
 def churn_rates(session: Session, params: ReportParams, window: Window) -> list[dict[str, Any]]:
     """Per period of ``window``: active before, churned, churn rate, partial (see the module docstring)."""
-    filters = _deal_filters(session, params)
-    firsts = _per_customer(_deal_people(filters, window.until), "firsts")
-    return _rate_rows(params, window, session.execute(_rates(params, window, filters, firsts)).all())
+    return _rate_rows(params, window, _rate_figures(session, params, window, _scope(session, params)))
+
+
+def _rate_figures(session: Session, params: ReportParams, window: Window, scope: list[Any]) -> list[Any]:
+    """(slot, active, gone) per slot: slot 0 is the period before the window; gone counts the customers
+    active in the slot and not in the next."""
+    start, ends = _slot_ends(params, window)
+    until = us(window.until)
+    if not scope and len(ends) <= SLOT_SCANS:
+        return _rate_counts(session.execute(_rates_by_scan(start, ends, until)).all())
+    return [tuple(r) for r in session.execute(_rates_by_customer(start, ends, until, scope))]
 
 
 MASK_SLOTS = 62
-"""Up to this many slots the churn rates come from one bit mask per customer (a signed 64-bit integer)."""
+"""Up to this many slots the churn rates of a scoped report come from one bit mask per customer."""
+
+SLOT_SCANS = 200
+"""Up to this many slots an unscoped report counts each slot's first events with two index range scans."""
 
 
-def _rates(params: ReportParams, window: Window, filters: list[Any], firsts: Any) -> Any:
-    """SQL: (slot, active, gone) per slot; slot 0 is the period before the window, ``firsts`` has
-    each customer's first purchase (``ckind``, ``cid``, ``first``) among the purchases before its end."""
+def _slot_ends(params: ReportParams, window: Window) -> tuple[int, list[int]]:
+    """(start, ends) in microseconds: slot 0 is the period before the window, then its periods."""
     periods = window.periods
     before = shift(periods[0], params.period, -1)
-    start, until = before.start, window.until
-    ends = [before.end, *[p.end for p in periods]]
+    return us(before.start), [us(before.end), *[us(p.end) for p in periods]]
+
+
+def _rates_by_scan(start: int, ends: list[int], until: int) -> Any:
+    """SQL: (slot, what, n) rows, the first events of each slot (``active``) and those of them that follow
+    an event of the slot before (``both``); from ``report_event.prev_us``, without grouping by customer.
+
+    Counting from a customer's first purchase on, ``prev_us`` is the time of its previous event
+    (NULL for the first). So a customer is active in a slot exactly when one of its events in the
+    slot has no previous event in it: the slot's events with ``prev_us`` before the slot's start,
+    one per active customer. Of those, the ones whose previous event lies in the slot before are
+    the customers active in both. Two index range scans per slot; the interactions before a first
+    purchase carry their own time as ``prev_us``, so they never count.
+    """
+    e = EVENT.c
+    starts = [start, *ends[:-1]]
+    parts = []
+    for slot, (lo, hi) in enumerate(zip(starts, ends, strict=True)):
+        hi = min(hi, until)
+        if lo >= hi:
+            continue
+        in_slot = [e.at_us >= lo, e.at_us < hi]
+        first = sa.or_(e.prev_us.is_(None), e.prev_us < lo)
+        parts.append(
+            sa.select(
+                sa.literal(slot).label("slot"), sa.literal("active").label("what"), sa.func.count().label("n")
+            ).where(*in_slot, first)
+        )
+        if slot:
+            parts.append(
+                sa.select(sa.literal(slot), sa.literal("both"), sa.func.count()).where(
+                    *in_slot, e.prev_us >= starts[slot - 1], e.prev_us < lo
+                )
+            )
+    return sa.union_all(*parts)
+
+
+def _rate_counts(found: Any) -> list[tuple[int, int, int]]:
+    """(slot, active, gone) from :func:`_rates_by_scan`'s (slot, what, n) rows."""
+    active = {int(r.slot): whole(r.n) for r in found if r.what == "active"}
+    both = {int(r.slot): whole(r.n) for r in found if r.what == "both"}
+    return [(slot, n, n - both.get(slot + 1, 0)) for slot, n in sorted(active.items())]
+
+
+def _rates_by_customer(start: int, ends: list[int], until: int, scope: list[Any]) -> Any:
+    """SQL: (slot, active, gone) by grouping each customer's events (any scope, any number of slots).
+
+    The events are the purchases of the scope and every interaction in the slots; each
+    customer's first purchase (of the scope, before the window's end) starts its activity.
+    """
+    e = EVENT.c
+    events = (
+        sa.select(e.customer_key, e.at_us)
+        .where(e.at_us >= start, e.at_us < until, sa.or_(e.kind == TALK, sa.and_(e.kind == PURCHASE, *scope)))
+        .subquery("events")
+    )
+    firsts = (
+        sa.select(e.customer_key, sa.func.min(e.at_us).label("first"))
+        .where(e.kind == PURCHASE, e.at_us < until, *scope)
+        .group_by(e.customer_key)
+        .subquery("firsts")
+    )
 
     def slot(column: Any) -> Any:
         return bucket(column, ends)
 
-    # the events of the periods are few per (person, slot), so they go to their customer row by row
-    deal_kind, deal_cid = customer_of(DEAL, CONTACT)
-    talk_kind, talk_cid = customer_of(INTERACTION, CONTACT)
-    events = sa.union_all(
-        sa.select(deal_kind.label("ckind"), deal_cid.label("cid"), DEAL.c.closed_at.label("at"))
-        .select_from(DEAL.outerjoin(CONTACT, CONTACT.c.id == DEAL.c.contact_id))
-        .where(*filters, DEAL.c.closed_at >= start, DEAL.c.closed_at < until),
-        sa.select(talk_kind.label("ckind"), talk_cid.label("cid"), INTERACTION.c.occurred_at.label("at"))
-        .select_from(INTERACTION.outerjoin(CONTACT, CONTACT.c.id == INTERACTION.c.contact_id))
-        .where(
-            INTERACTION.c.archived_at.is_(None), INTERACTION.c.occurred_at >= start, INTERACTION.c.occurred_at < until
-        ),
-    ).subquery("events")
     if len(ends) <= MASK_SLOTS:
         return _rates_by_mask(events, firsts, slot, len(ends))
     return _rates_by_slot(events, firsts, slot)
 
 
 def _rates_by_mask(events: Any, firsts: Any, slot: Any, slots: int) -> Any:
-    """:func:`_rates` through one bit mask per customer: bit k set when it was active in slot k.
+    """:func:`_rates_by_customer` through one bit mask per customer: bit k set when it was active in slot k.
 
-    A customer's events are grouped once per customer (not per customer and slot, which leaves
-    nearly as many groups as events), the masks once more into the few distinct masks and their
-    number of customers, and each slot's counts read off those. Activity counts from the
-    customer's first purchase on: the purchase is itself an event of its slot (the events and
-    ``firsts`` read the same purchases before the window's end), so the customer is active in
-    that slot and in every later slot with an event, and the bits below it are cleared.
-    Masks hold up to :data:`MASK_SLOTS` slots; longer windows take :func:`_rates_by_slot`.
+    A customer's events are grouped once per customer, the masks once more into the few distinct
+    masks and their number of customers, and each slot's counts read off those. Activity counts
+    from the customer's first purchase on: the purchase is itself an event of its slot, so the
+    customer is active in that slot and in every later slot with an event, and the bits below it
+    are cleared. Masks hold up to :data:`MASK_SLOTS` slots; longer windows take :func:`_rates_by_slot`.
     """
     one = sa.cast(sa.literal(1), sa.BigInteger)
     per_customer = (
         sa.select(
-            events.c.ckind,
-            events.c.cid,
+            events.c.customer_key,
             # the distinct powers of two of a customer's slots add up to their bitwise OR
-            sa.cast(sa.func.sum(sa.distinct(one.op("<<")(slot(events.c.at)))), sa.BigInteger).label("mask"),
+            sa.cast(sa.func.sum(sa.distinct(one.op("<<")(slot(events.c.at_us)))), sa.BigInteger).label("mask"),
         )
-        .where(events.c.cid.is_not(None))
-        .group_by(events.c.ckind, events.c.cid)
+        .group_by(events.c.customer_key)
         .subquery("per_customer")
     )
     first_slot = sa.cast(slot(firsts.c.first), sa.Integer)
     kept = per_customer.c.mask.op(">>")(first_slot).op("<<")(first_slot)
     customers = (
         sa.select(kept.label("mask"))
-        .select_from(
-            per_customer.join(
-                firsts, sa.and_(firsts.c.ckind == per_customer.c.ckind, firsts.c.cid == per_customer.c.cid)
-            )
-        )
+        .select_from(per_customer.join(firsts, firsts.c.customer_key == per_customer.c.customer_key))
         .subquery("customers")
     )
     masks = (
@@ -232,24 +249,22 @@ def _rates_by_mask(events: Any, firsts: Any, slot: Any, slots: int) -> Any:
 
 
 def _rates_by_slot(events: Any, firsts: Any, slot: Any) -> Any:
-    """:func:`_rates` through one row per customer and slot (any number of slots)."""
-    # grouped once, by (customer, slot)
-    event_slot = slot(events.c.at)
+    """:func:`_rates_by_customer` through one row per customer and slot (any number of slots)."""
+    event_slot = slot(events.c.at_us)
     per_slot = (
-        sa.select(events.c.ckind, events.c.cid, event_slot.label("slot"), sa.func.max(events.c.at).label("last"))
-        .where(events.c.cid.is_not(None))
-        .group_by(events.c.ckind, events.c.cid, event_slot)
+        sa.select(events.c.customer_key, event_slot.label("slot"), sa.func.max(events.c.at_us).label("last"))
+        .group_by(events.c.customer_key, event_slot)
         .cte("per_slot")
     )
     # active in a slot: an event in it at or after the customer's first purchase
     active = (
-        sa.select(per_slot.c.ckind, per_slot.c.cid, per_slot.c.slot)
-        .select_from(per_slot.join(firsts, sa.and_(firsts.c.ckind == per_slot.c.ckind, firsts.c.cid == per_slot.c.cid)))
+        sa.select(per_slot.c.customer_key, per_slot.c.slot)
+        .select_from(per_slot.join(firsts, firsts.c.customer_key == per_slot.c.customer_key))
         .where(per_slot.c.last >= firsts.c.first)
         .cte("active")
     )
     # a customer active in a slot is gone in the next one when its next active slot is not that one
-    following = sa.func.lead(active.c.slot).over(partition_by=[active.c.ckind, active.c.cid], order_by=active.c.slot)
+    following = sa.func.lead(active.c.slot).over(partition_by=active.c.customer_key, order_by=active.c.slot)
     marked = sa.select(active.c.slot, following.label("following")).subquery("marked")
     m = marked.c
     return sa.select(
@@ -260,14 +275,14 @@ def _rates_by_slot(events: Any, firsts: Any, slot: Any) -> Any:
 
 
 def _rate_rows(params: ReportParams, window: Window, found: Any) -> list[dict[str, Any]]:
-    """The rows of :func:`churn_rates` from the (slot, active, gone) rows of :func:`_rates`."""
+    """The rows of :func:`churn_rates` from the (slot, active, gone) rows of :func:`_rate_figures`."""
     periods = window.periods
     counts: dict[int, int] = {}
     gone: dict[int, int] = {}
-    for r in found:
-        if r.slot is not None:
-            counts[int(r.slot)] = whole(r.active)
-            gone[int(r.slot) + 1] = whole(r.gone)
+    for slot, active, gone_n in found:
+        if slot is not None:
+            counts[int(slot)] = whole(active)
+            gone[int(slot) + 1] = whole(gone_n)
     rows = []
     for index, p in enumerate(periods, start=1):
         previous = counts.get(index - 1, 0)
@@ -292,91 +307,86 @@ def build(session: Session, params: ReportParams) -> Report:
     days = churn_days(session, params)
     cutoff = as_of - timedelta(days=days)
     top = params.top or DEFAULT_TOP
-    filters = _deal_filters(session, params)
+    scope = _scope(session, params)
+    as_of_us, cutoff_us = us(as_of), us(cutoff)
 
-    purchased = _per_customer(_deal_people(filters, as_of), "purchased")
-    talked = _per_customer(_interaction_people(as_of), "talked_to")
-    purchases = sa.select(
-        purchased.c.ckind, purchased.c.cid, purchased.c.last.label("last_purchase"), purchased.c.n.label("purchases")
-    ).cte("purchases")
-    contacts = sa.select(talked.c.ckind, talked.c.cid, talked.c.last.label("last_interaction")).cte("contacts")
-    p, i = purchases.c, contacts.c
-    last_active = sa.case(
-        (sa.or_(i.last_interaction.is_(None), p.last_purchase >= i.last_interaction), p.last_purchase),
-        else_=i.last_interaction,
+    per = materialized_cte(session, _customers(scope, as_of_us), "per_customer")
+    p = per.c
+    lapsed = sa.and_(
+        p.last_purchase_us < cutoff_us,
+        sa.or_(p.last_interaction_us.is_(None), p.last_interaction_us < cutoff_us),
     )
-    joined = purchases.outerjoin(contacts, sa.and_(i.ckind == p.ckind, i.cid == p.cid))
-    lapsed_where = [p.last_purchase < cutoff, sa.or_(i.last_interaction.is_(None), i.last_interaction < cutoff)]
-    lapsed_flag = sa.case((sa.and_(*lapsed_where), 1), else_=0)
-    name = sa.func.coalesce(COMPANY.c.name, CONTACT.c.display_name).label("name")
-    order = [lapsed_flag.desc(), last_active.desc(), name]
-    lapsed_top = (
+    last_active = sa.case(
+        (
+            sa.or_(p.last_interaction_us.is_(None), p.last_purchase_us >= p.last_interaction_us),
+            p.last_purchase_us,
+        ),
+        else_=p.last_interaction_us,
+    )
+    name = sa.func.coalesce(COMPANY.c.name, CONTACT.c.display_name)
+    top_lapsed = (
         sa.select(
-            p.ckind,
-            p.cid,
-            name,
-            p.last_purchase,
+            p.customer_key,
+            name.label("name"),
             p.purchases,
-            i.last_interaction,
-            days_between(at(as_of, "as_of"), last_active).label("quiet_days"),
-            lapsed_flag.label("lapsed"),
-            sa.func.count().over().label("customers_n"),
-            sa.func.sum(lapsed_flag).over().label("lapsed_n"),
-            sa.func.row_number().over(order_by=order).label("place"),
+            p.last_purchase_us,
+            p.last_interaction_us,
+            last_active.label("last_active_us"),
         )
         .select_from(
-            joined.outerjoin(COMPANY, sa.and_(p.ckind == "company", COMPANY.c.id == p.cid)).outerjoin(
-                CONTACT, sa.and_(p.ckind == "contact", CONTACT.c.id == p.cid)
+            per.outerjoin(COMPANY, sa.and_(p.customer_key > 0, COMPANY.c.id == p.customer_key)).outerjoin(
+                CONTACT, sa.and_(p.customer_key < 0, CONTACT.c.id == -p.customer_key)
             )
         )
-        .order_by(*order)
+        .where(lapsed)
+        .order_by(last_active.desc(), name)
         .limit(top)
-        .subquery("lapsed_top")
+        .subquery("top_lapsed")
     )
-    # The churn rates need each customer's first purchase, which ``purchased`` already has
-    # (same purchases: the window ends at ``as_of``): one statement computes it once for both.
-    rates = _rates(params, window, filters, purchased).subquery("rates")
-    t, q = lapsed_top.c, rates.c
-    nothing = [sa.null() for _ in range(11)]
+    t = top_lapsed.c
     both = session.execute(
         sa.union_all(
             sa.select(
-                sa.literal("lapsed").label("part"),
-                t.ckind,
-                t.cid,
+                sa.literal("count").label("part"),
+                sa.null().label("customer_key"),
+                sa.null().label("name"),
+                sa.func.count().label("purchases"),
+                sa.func.sum(sa.case((lapsed, 1), else_=0)).label("last_purchase_us"),
+                sa.null().label("last_interaction_us"),
+                sa.null().label("last_active_us"),
+                sa.null().label("place"),
+            ).select_from(per),
+            sa.select(
+                sa.literal("lapsed"),
+                t.customer_key,
                 t.name,
-                t.last_purchase,
                 t.purchases,
-                t.last_interaction,
-                t.quiet_days,
-                t.lapsed,
-                t.customers_n,
-                t.lapsed_n,
-                t.place,
-                sa.null().label("slot"),
-                sa.null().label("active"),
-                sa.null().label("gone"),
+                t.last_purchase_us,
+                t.last_interaction_us,
+                t.last_active_us,
+                # the order of the ranking (names compare as the database does)
+                sa.func.row_number().over(order_by=[t.last_active_us.desc(), t.name]),
             ),
-            sa.select(sa.literal("rate"), *nothing, q.slot, q.active, q.gone),
         )
     ).all()
+    counted = next(r for r in both if r.part == "count")
+    customers_n, lapsed_n = whole(counted.purchases), whole(counted.last_purchase_us)
     found = sorted((r for r in both if r.part == "lapsed"), key=lambda r: int(r.place))
-    rate_rows = _rate_rows(params, window, [r for r in both if r.part == "rate"])
-    customers_n = whole(found[0].customers_n) if found else 0
-    lapsed_n = whole(found[0].lapsed_n) if found else 0
-    lapsed_rows = [
-        {
-            "customer": r.name or f"{r.ckind} #{r.cid}",
-            "kind": r.ckind,
-            "id": int(r.cid),
-            "last_purchase": r.last_purchase,
-            "last_interaction": r.last_interaction,
-            "days_quiet": num(r.quiet_days),
-            "purchases": whole(r.purchases),
-        }
-        for r in found
-        if r.lapsed
-    ]
+    lapsed_rows = []
+    for r in found:
+        ckind, cid = customer_of_key(int(r.customer_key))
+        lapsed_rows.append(
+            {
+                "customer": r.name or f"{ckind} #{cid}",
+                "kind": ckind,
+                "id": cid,
+                "last_purchase": from_us(r.last_purchase_us),
+                "last_interaction": from_us(r.last_interaction_us),
+                "days_quiet": (as_of_us - int(r.last_active_us)) / DAY_US,
+                "purchases": whole(r.purchases),
+            }
+        )
+    rate_rows = _rate_rows(params, window, _rate_figures(session, params, window, scope))
 
     c = CONTACT.c
     since_contact = days_between(at(as_of, "as_of"), sa.func.coalesce(c.last_contacted_at, c.created_at))

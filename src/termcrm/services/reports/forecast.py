@@ -13,13 +13,15 @@ shown as ``overdue``, those without one as ``no date``.
 from __future__ import annotations
 
 import bisect
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
 from termcrm.errors import Invalid
-from termcrm.models import Quota
+from termcrm.models import schema
+from termcrm.models.report_tables import REPORT_NO_CLOSE, report_open_close
 from termcrm.services.reports import (
     MAX_PERIODS,
     Col,
@@ -34,7 +36,7 @@ from termcrm.services.reports import (
     ratio,
     shift,
 )
-from termcrm.services.reports._sql import DEAL, bucket, rounded_div, table_of, whole
+from termcrm.services.reports._sql import DEAL, bucket, rounded_div, whole
 
 TITLE = "Forecast by expected close"
 SUMMARY = "weighted and best-case open pipeline per period, won so far, quota"
@@ -43,7 +45,9 @@ DEFAULT_PERIODS = 6
 OVERDUE = -1
 UNDATED = -2
 
-QUOTA = table_of(Quota)
+QUOTA = schema.quota
+OPEN_CLOSE = report_open_close
+EPOCH_DAY = date(1970, 1, 1)
 
 
 def _window(params: ReportParams) -> Window:
@@ -66,24 +70,26 @@ def build(session: Session, params: ReportParams) -> Report:
     owner = owner_id(session, params)
     pid = pipeline_id(session, params)
 
-    # Open deals are summed per expected-close day (in the order of the covering index, so
-    # without sorting), and the days are then put in periods: a few hundred rows, not every deal.
-    close = DEAL.c.expected_close
+    # Open deals come summed per expected-close day from report_open_close, which the database
+    # keeps per day, currency, pipeline and owner (migration 0006_report_tables): a few thousand
+    # rows in key order, put in periods here, instead of every open deal.
+    o = OPEN_CLOSE.c
+    last_day = (periods[-1].end_day - EPOCH_DAY).days
     open_stmt = (
         sa.select(
-            close,
-            DEAL.c.currency,
-            sa.func.count().label("deals"),
-            sa.func.sum(DEAL.c.amount).label("best"),
-            sa.func.sum(DEAL.c.amount * DEAL.c.probability).label("weighted100"),
+            o.close_day,
+            o.currency,
+            sa.func.sum(o.deals).label("deals"),
+            sa.func.sum(o.amount).label("best"),
+            sa.func.sum(o.weighted).label("weighted100"),
         )
-        .where(
-            DEAL.c.status == "open",
-            DEAL.c.archived_at.is_(None),
-            sa.or_(close.is_(None), close < periods[-1].end_day),
-        )
-        .group_by(close, DEAL.c.currency)
+        .where(sa.or_(o.close_day == REPORT_NO_CLOSE, o.close_day < last_day))
+        .group_by(o.close_day, o.currency)
     )
+    if owner is not None:
+        open_stmt = open_stmt.where(o.owner_key == owner)
+    if pid is not None:
+        open_stmt = open_stmt.where(o.pipeline_id == pid)
     won_slot = bucket(DEAL.c.closed_at, [p.end for p in periods]).label("slot")
     won_stmt = (
         sa.select(won_slot, DEAL.c.currency, sa.func.sum(DEAL.c.amount).label("won"))
@@ -97,7 +103,6 @@ def build(session: Session, params: ReportParams) -> Report:
     )
     for_owner = [DEAL.c.owner_id == owner] if owner is not None else []
     for_pipeline = [DEAL.c.pipeline_id == pid] if pid is not None else []
-    open_stmt = open_stmt.where(*for_owner, *for_pipeline)
     won_stmt = won_stmt.where(*for_owner, *for_pipeline)
 
     cells: dict[tuple[int, str], dict[str, Any]] = {}
@@ -111,7 +116,7 @@ def build(session: Session, params: ReportParams) -> Report:
     ends = [p.end_day for p in periods]
     weighted100: dict[tuple[int, str], int] = {}
     for row in session.execute(open_stmt):
-        day = row.expected_close
+        day = None if row.close_day == REPORT_NO_CLOSE else EPOCH_DAY + timedelta(days=int(row.close_day))
         if day is None:
             slot_index = UNDATED
         elif day < periods[0].first_day:

@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from termcrm.services.reports import Col, Report, ReportParams, Section, owner_id, ratio
-from termcrm.services.reports._sql import TICKET, at, bucket, days_between, materialized_cte, whole
+from termcrm.services.reports._sql import TICKET, at, bucket, days_between, fetch_rows, whole
 from termcrm.vocab import TICKET_PRIORITIES
 
 TITLE = "Tickets and SLA"
@@ -60,38 +60,35 @@ def _resolved() -> Any:
     return sa.func.coalesce(TICKET.c.resolved_at, TICKET.c.closed_at)
 
 
-def _medians(
-    session: Session, values: dict[str, Any], where: list[Any], counts: dict[str, dict[str, int]]
-) -> dict[str, dict[str, float]]:
+def _medians(session: Session, values: dict[str, Any], where: list[Any]) -> dict[str, dict[str, float]]:
     """The median of each of ``values`` (name -> SQL value) per priority and for ``"all"`` over the rows
-    matching ``where``, NULLs skipped; ``counts[name][group]`` is how many non-NULL values each group has.
+    matching ``where``, NULLs skipped.
 
-    One query: the values are computed once per row into a materialized CTE; then, per value
-    and group, a bounded sort keeps only the rows up to the middle one or two (``ORDER BY
-    ... LIMIT 1 or 2 OFFSET (n - 1) / 2``). That costs a fraction of numbering every row
-    with window functions (two full sorts per value).
+    The values are computed in SQL, one row per ticket, and the middle ones picked here: a median
+    needs the values in order, and SQLite sorts tens of thousands of rows slower than Python
+    (bounded sorts per value and priority, the form before, took about 1.3 G instructions on
+    50,000 tickets, window functions more). The rows come back as plain tuples, so the middle
+    values are the very numbers the database computed, averaged as before.
     """
-    base = materialized_cte(
-        session,
-        sa.select(TICKET.c.priority.label("priority"), *[v.label(name) for name, v in values.items()]).where(*where),
-        "base",
-    )
-    parts = []
-    for name in values:
-        column = base.c[name]
-        for group, n in counts.get(name, {}).items():
-            if n <= 0:
-                continue
-            stmt = sa.select(column.label("v")).where(column.is_not(None))
-            if group != "all":
-                stmt = stmt.where(base.c.priority == group)
-            middle = stmt.order_by(column).limit(1 if n % 2 else 2).offset((n - 1) // 2).subquery()
-            parts.append(sa.select(sa.literal(name).label("value"), sa.literal(group).label("grp"), middle.c.v))
-    found: dict[str, dict[str, list[float]]] = {}
-    if parts:
-        for r in session.execute(sa.union_all(*parts)):
-            found.setdefault(r.value, {}).setdefault(r.grp, []).append(float(r.v))
-    return {name: {key: sum(vs) / len(vs) for key, vs in groups.items()} for name, groups in found.items()}
+    names = list(values)
+    stmt = sa.select(TICKET.c.priority, *[v.label(name) for name, v in values.items()]).where(*where)
+    found: dict[str, dict[str, list[Any]]] = {name: {} for name in names}
+    for row in fetch_rows(session, stmt):
+        priority = row[0]
+        for index, name in enumerate(names, start=1):
+            value = row[index]
+            if value is not None:
+                groups = found[name]
+                groups.setdefault(priority, []).append(value)
+                groups.setdefault("all", []).append(value)
+    out: dict[str, dict[str, float]] = {}
+    for name, groups in found.items():
+        for group, vs in groups.items():
+            vs.sort()
+            n = len(vs)
+            middle = [float(v) for v in vs[(n - 1) // 2 : (n - 1) // 2 + (1 if n % 2 else 2)]]
+            out.setdefault(name, {})[group] = sum(middle) / len(middle)
+    return out
 
 
 def build(session: Session, params: ReportParams) -> Report:
@@ -164,7 +161,6 @@ def build(session: Session, params: ReportParams) -> Report:
         return sa.func.sum(sa.case((condition, 1), else_=0)).label(name)
 
     sla: dict[str, dict[str, Any]] = {}
-    answered: dict[str, int] = {}
     for r in session.execute(
         sa.select(
             t.priority,
@@ -174,7 +170,6 @@ def build(session: Session, params: ReportParams) -> Report:
             count_if(res_met, "res_met"),
             count_if(res_breached, "res_breached"),
             count_if(resolved.is_not(None), "resolved"),
-            sa.func.count(t.first_response_at).label("answered"),
         )
         .where(*cohort)
         .group_by(t.priority)
@@ -188,7 +183,6 @@ def build(session: Session, params: ReportParams) -> Report:
             "resolution_met": whole(r.res_met),
             "resolution_breached": whole(r.res_breached),
         }
-        answered[r.priority] = whole(r.answered)
     sla_rows = [sla[p] for p in _ordered(sla)]
     if sla_rows:
         total = {"priority": "all"}
@@ -199,11 +193,7 @@ def build(session: Session, params: ReportParams) -> Report:
     first_hours = days_between(t.first_response_at, t.created_at) * 24
     resolve_hours = days_between(resolved, t.created_at) * 24
     # how many values each median is taken over (per priority and "all"): the counts above
-    present = {
-        "first": {**answered, "all": sum(answered.values())},
-        "resolve": {row["priority"]: row["resolved"] for row in sla_rows},
-    }
-    medians = _medians(session, {"first": first_hours, "resolve": resolve_hours}, cohort, present)
+    medians = _medians(session, {"first": first_hours, "resolve": resolve_hours}, cohort)
     first_medians, resolve_medians = medians.get("first", {}), medians.get("resolve", {})
     for row in sla_rows:
         row["first_response_compliance"] = ratio(
