@@ -87,3 +87,27 @@ def test_indexes_set_aside_while_the_demo_loads_all_come_back(tmp_path: Path, mo
     con = sqlite3.connect(deferred.path)
     assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     con.close()
+
+
+def test_a_table_its_own_triggers_read_keeps_its_indexes_during_a_bulk_load(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import sqlalchemy as sa
+
+    from termcrm.services import bulk
+
+    path = demo.build(str(tmp_path / "d.db"), contacts=20, seed=5, now=NOW).path
+    monkeypatch.setattr(bulk, "DEFER_INDEXES_FROM", 1)
+    engine = sa.create_engine(f"sqlite:///{path}")
+
+    def indexes(conn: sa.Connection, table: str) -> int:
+        sql = "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL"
+        return int(conn.exec_driver_sql(sql, (table,)).scalar_one())
+
+    with engine.begin() as conn:
+        # the report trigger on stage history looks up the deal's history by deal_id
+        before = indexes(conn, "deal_stage_change")
+        with bulk.indexes_deferred(conn, "deal_stage_change", 10**6):
+            assert before >= 2 and indexes(conn, "deal_stage_change") == before
+        with bulk.indexes_deferred(conn, "contact", 10**6):
+            assert indexes(conn, "contact") == 0
+        assert indexes(conn, "contact") > 0
+    engine.dispose()
