@@ -28,9 +28,8 @@ def _alembic(conn: sa.Connection) -> Config:
 def test_models_match_migrations(db: Database) -> None:
     from termcrm.models import report_tables, schema
 
-    schema.load_all()
     with db.engine.connect() as conn:
-        diffs = compare_metadata(MigrationContext.configure(conn), report_tables.metadata)
+        diffs = compare_metadata(MigrationContext.configure(conn), [schema.load_all(), report_tables.metadata])
         conn.rollback()
     meaningful = [
         d

@@ -16,8 +16,7 @@ config = context.config
 def _target_metadata():  # type: ignore[no-untyped-def]
     from termcrm.models import report_tables, schema
 
-    schema.load_all()
-    return report_tables.metadata
+    return [schema.load_all(), report_tables.metadata]
 
 
 def run() -> None:

@@ -54,12 +54,12 @@ a restore replaces their rows with the dump's."""
 def tables() -> list[sa.Table]:
     """Every table a dump holds, in dependency order (parents before children).
 
-    The report tables are left out: database triggers fill them from the restored records.
+    The report tables are not among them (``models/report_tables.py`` keeps its own metadata):
+    database triggers fill them from the restored records.
     """
     from termcrm.models import schema
-    from termcrm.models.report_tables import REPORT_TABLES
 
-    return [t for t in schema.load_all().sorted_tables if t.name not in REPORT_TABLES]
+    return list(schema.load_all().sorted_tables)
 
 
 def schema_revision(conn: sa.Connection) -> str:
