@@ -21,10 +21,10 @@ if TYPE_CHECKING:
 
 def data_version(session: Session) -> tuple[Any, ...]:
     """A token that differs after any committed write by another connection."""
-    from termcrm.models import ChangeSet
+    from termcrm.models import schema
 
     conn = session.connection()
-    latest = conn.execute(sa.select(sa.func.max(ChangeSet.__table__.c.id))).scalar()  # type: ignore[attr-defined]
+    latest = conn.execute(sa.select(sa.func.max(schema.change_set.c.id))).scalar()
     if conn.dialect.name == "sqlite":
         version = conn.exec_driver_sql("PRAGMA data_version").scalar()
         return (int(version or 0), int(latest or 0))

@@ -114,10 +114,9 @@ def list_quotas(session: Session, user: str | None = None, period: str | None = 
     its quarters and months.
     """
     from termcrm.dates import local_midnight
-    from termcrm.models import Quota
-    from termcrm.services.reports._sql import DEAL, USER, table_of
+    from termcrm.services.reports._sql import DEAL, QUOTA, USER
 
-    quota = table_of(Quota)
+    quota = QUOTA
     stmt = sa.select(quota, USER.c.name.label("user_name")).join(USER, USER.c.id == quota.c.user_id)
     if user:
         stmt = stmt.where(quota.c.user_id == refs.user(session, user).id)

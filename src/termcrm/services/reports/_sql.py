@@ -22,13 +22,6 @@ from termcrm.models import schema
 from termcrm.models.base import UTCDateTime
 from termcrm.models.report_tables import report_customer, report_customer_sales, report_event
 
-
-def table_of(model: Any) -> sa.Table:
-    """The Core table of a SQLModel class (reports select columns, never whole objects)."""
-    table: sa.Table = model.__table__
-    return table
-
-
 DEAL = schema.deal
 STAGE = schema.stage
 PIPELINE = schema.pipeline
@@ -38,6 +31,7 @@ INTERACTION = schema.interaction
 FOLLOWUP = schema.followup
 TICKET = schema.ticket
 USER = schema.user
+QUOTA = schema.quota
 EVENT = report_event
 SALES = report_customer_sales
 CUSTOMER = report_customer

@@ -20,7 +20,6 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from termcrm.errors import Invalid
-from termcrm.models import schema
 from termcrm.models.report_tables import REPORT_NO_CLOSE, report_open_close
 from termcrm.services.reports import (
     MAX_PERIODS,
@@ -36,7 +35,7 @@ from termcrm.services.reports import (
     ratio,
     shift,
 )
-from termcrm.services.reports._sql import DEAL, bucket, rounded_div, whole
+from termcrm.services.reports._sql import DEAL, QUOTA, bucket, rounded_div, whole
 
 TITLE = "Forecast by expected close"
 SUMMARY = "weighted and best-case open pipeline per period, won so far, quota"
@@ -45,7 +44,6 @@ DEFAULT_PERIODS = 6
 OVERDUE = -1
 UNDATED = -2
 
-QUOTA = schema.quota
 OPEN_CLOSE = report_open_close
 EPOCH_DAY = date(1970, 1, 1)
 

@@ -23,7 +23,6 @@ import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 from sqlmodel import Session
 
-from termcrm.models import schema
 from termcrm.services.reports import (
     Col,
     Report,
@@ -35,12 +34,11 @@ from termcrm.services.reports import (
     ratio,
     user_names,
 )
-from termcrm.services.reports._sql import DEAL, INTERACTION, TICKET, num, whole
+from termcrm.services.reports._sql import DEAL, INTERACTION, QUOTA, TICKET, num, whole
 
 TITLE = "Performance by user"
 SUMMARY = "won revenue against quota, deals created and won, interactions, tickets resolved, satisfaction"
 
-QUOTA = schema.quota
 
 LEVELS = ("month", "quarter", "year")
 """Quota period kinds, finest first."""
