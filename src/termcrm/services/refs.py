@@ -101,6 +101,8 @@ def contact(session: Session, ref: str | int, *, archived: bool = False) -> Cont
     """Resolve a contact reference (id, email, or unique name fragment) to the record, to change it."""
     from termcrm.models import Contact
 
+    if str(ref).strip().lstrip("#").isdigit():
+        return by_id(session, Contact, str(ref).strip(), "contact", archived=True)
     found = session.get(Contact, contact_row(session, ref, archived=archived).id)
     assert found is not None
     return found
