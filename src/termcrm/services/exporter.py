@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
 from sqlmodel import Session, select
 
@@ -26,9 +26,6 @@ from termcrm import dates, money
 from termcrm.errors import Invalid
 from termcrm.io import csvread
 from termcrm.io.vcard import VCardContact, write_vcard_dir, write_vcards
-
-if TYPE_CHECKING:
-    pass
 
 EXPORT_TYPES = ("contacts", "companies", "deals", "interactions", "followups", "tickets", "campaign-members")
 """What ``crm export csv --type`` accepts."""
