@@ -49,6 +49,7 @@ checks they are all there at the head revision.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -565,31 +566,6 @@ def _sqlite_triggers() -> list[str]:
     ]
 
 
-SQLITE_TRIGGERS = (
-    "report_deal_insert",
-    "report_deal_update",
-    "report_deal_delete",
-    "report_open_insert",
-    "report_open_update",
-    "report_open_delete",
-    "report_close_insert",
-    "report_close_update",
-    "report_close_delete",
-    "report_lost_insert",
-    "report_lost_update",
-    "report_lost_delete",
-    "report_history_insert",
-    "report_history_update",
-    "report_history_delete",
-    "report_interaction_insert",
-    "report_interaction_update",
-    "report_interaction_delete",
-    "report_contact_company",
-    "report_event_insert",
-    "report_event_delete",
-)
-
-
 # --------------------------------------------------------------------------- PostgreSQL triggers
 
 
@@ -722,34 +698,13 @@ def _pg_statements() -> list[str]:
     ]
 
 
-PG_TRIGGERS = (
-    ("report_event_insert", "report_event"),
-    ("report_event_delete", "report_event"),
-    ("report_deal_insert_delete", "deal"),
-    ("report_deal_update", "deal"),
-    ("report_open_insert_delete", "deal"),
-    ("report_open_update", "deal"),
-    ("report_close_insert_delete", "deal"),
-    ("report_close_update", "deal"),
-    ("report_lost_insert_delete", "deal"),
-    ("report_lost_update", "deal"),
-    ("report_history_insert_delete", "deal_stage_change"),
-    ("report_history_update", "deal_stage_change"),
-    ("report_interaction_insert_delete", "interaction"),
-    ("report_interaction_update", "interaction"),
-    ("report_contact_company", "contact"),
-)
-PG_FUNCTIONS = (
-    "report_contact_company()",
-    "report_interaction_changed()",
-    "report_deal_changed()",
-    "report_open_changed()",
-    "report_close_changed()",
-    "report_lost_changed()",
-    "report_history_changed()",
-    "report_event_changed()",
-    "report_refresh_customers(bigint[])",
-)
+TRIGGER = re.compile(r"^CREATE TRIGGER (\w+) .*? ON (\w+) ")
+FUNCTION = re.compile(r"^CREATE FUNCTION (\w+\([^)]*\))()")
+
+
+def _created(statements: list[str], kind: re.Pattern[str]) -> list[tuple[str, str]]:
+    """The (name, table) of each trigger, or (signature, "") of each function, ``statements`` create."""
+    return [(m[1], m[2]) for m in map(kind.match, statements) if m]
 
 
 def upgrade() -> None:
@@ -771,12 +726,13 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
-        for name in reversed(SQLITE_TRIGGERS):
+        for name, _table in reversed(_created(_sqlite_triggers(), TRIGGER)):
             op.execute(f"DROP TRIGGER {name}")
     else:
-        for name, table in reversed(PG_TRIGGERS):
+        statements = _pg_statements()
+        for name, table in reversed(_created(statements, TRIGGER)):
             op.execute(f"DROP TRIGGER {name} ON {table}")
-        for function in PG_FUNCTIONS:
+        for function, _ in reversed(_created(statements, FUNCTION)):
             op.execute(f"DROP FUNCTION {function}")
     op.drop_table("report_customer")
     op.drop_table("report_open_deals")
