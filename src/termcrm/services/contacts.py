@@ -802,6 +802,22 @@ def _similar(a: str, b: str) -> float:
     return SequenceMatcher(None, a.lower(), b.lower()).ratio()
 
 
+def _sharing(session: Session, child: sa.Table, key: str, *, min_length: int = 0) -> list[tuple[int, int, str]]:
+    """(contact id, other contact id, key) for two live contacts whose ``child`` rows share ``key``."""
+    r1, r2 = child.alias("r1"), child.alias("r2")
+    c1, c2 = CONTACT.alias("c1"), CONTACT.alias("c2")
+    stmt = (
+        sa.select(r1.c.contact_id, r2.c.contact_id, r1.c[key])
+        .join(r2, sa.and_(r1.c[key] == r2.c[key], r1.c.contact_id < r2.c.contact_id))
+        .join(c1, c1.c.id == r1.c.contact_id)
+        .join(c2, c2.c.id == r2.c.contact_id)
+        .where(c1.c.archived_at.is_(None), c2.c.archived_at.is_(None))
+    )
+    if min_length:
+        stmt = stmt.where(sa.func.length(r1.c[key]) >= min_length)
+    return [(a, b, k) for a, b, k in session.execute(stmt).all()]
+
+
 def find_duplicates(session: Session, *, min_score: int = 60, limit: int | None = None) -> list[DuplicatePair]:
     """Likely duplicates: a shared email or phone, or very similar names at the same company."""
     pairs: dict[tuple[int, int], DuplicatePair] = {}
@@ -815,24 +831,9 @@ def find_duplicates(session: Session, *, min_score: int = 60, limit: int | None 
             pair.score = min(100, max(pair.score, score) + 10)
             pair.reasons.append(reason)
 
-    e1, e2 = EMAIL.alias("e1"), EMAIL.alias("e2")
-    c1, c2 = CONTACT.alias("c1"), CONTACT.alias("c2")
-    for a, b, key in session.execute(
-        sa.select(e1.c.contact_id, e2.c.contact_id, e1.c.email_key)
-        .join(e2, sa.and_(e1.c.email_key == e2.c.email_key, e1.c.contact_id < e2.c.contact_id))
-        .join(c1, c1.c.id == e1.c.contact_id)
-        .join(c2, c2.c.id == e2.c.contact_id)
-        .where(c1.c.archived_at.is_(None), c2.c.archived_at.is_(None))
-    ).all():
+    for a, b, key in _sharing(session, EMAIL, "email_key"):
         add(a, b, 95, f"same email {key}")
-    p1, p2 = PHONE.alias("p1"), PHONE.alias("p2")
-    for a, b, key in session.execute(
-        sa.select(p1.c.contact_id, p2.c.contact_id, p1.c.phone_key)
-        .join(p2, sa.and_(p1.c.phone_key == p2.c.phone_key, p1.c.contact_id < p2.c.contact_id))
-        .join(c1, c1.c.id == p1.c.contact_id)
-        .join(c2, c2.c.id == p2.c.contact_id)
-        .where(c1.c.archived_at.is_(None), c2.c.archived_at.is_(None), sa.func.length(p1.c.phone_key) >= 6)
-    ).all():
+    for a, b, key in _sharing(session, PHONE, "phone_key", min_length=6):
         add(a, b, 85, f"same phone {key}")
     # Names: compare within the same company, and exact same names anywhere.
     by_company: dict[int | None, list[tuple[int, str]]] = {}
