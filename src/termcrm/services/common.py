@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -71,6 +72,16 @@ def get_or_create_tag(session: Session, name: str) -> Tag:
         session.add(tag)
         session.flush()
     return tag
+
+
+def names_by_id(session: Session, column: Any, label: Any, ids: Iterable[int | None]) -> dict[int, str]:
+    """{id: label} of the rows whose ``column`` is one of ``ids`` (None skipped), in chunks of 900 ids."""
+    ordered = sorted({i for i in ids if i is not None})
+    out: dict[int, str] = {}
+    for start in range(0, len(ordered), 900):
+        chunk = ordered[start : start + 900]
+        out.update({int(k): str(v) for k, v in session.execute(sa.select(column, label).where(column.in_(chunk)))})
+    return out
 
 
 def check_choice(value: str, choices: tuple[str, ...], what: str) -> str:

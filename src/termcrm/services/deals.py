@@ -33,7 +33,7 @@ from termcrm.errors import Invalid, NotFound
 from termcrm.models import schema
 from termcrm.services import contacts as contact_service
 from termcrm.services import history, pipelines, refs
-from termcrm.services.common import archive_record, check_version, jsonable, restore_record
+from termcrm.services.common import archive_record, check_version, jsonable, names_by_id, restore_record
 from termcrm.services.filters import FieldSpec, FilterContext, compile_words, order_by
 
 if TYPE_CHECKING:
@@ -701,15 +701,6 @@ def line_rows(session: Session, deal: Deal, items: Sequence[LineItem] | None = N
 # ---------------------------------------------------------------- listing
 
 
-def _names_in(session: Session, column: Any, name_column: Any, ids: set[int]) -> dict[int, str]:
-    out: dict[int, str] = {}
-    ordered = sorted(ids)
-    for start in range(0, len(ordered), 900):
-        chunk = ordered[start : start + 900]
-        out.update(dict(session.exec(select(column, name_column).where(column.in_(chunk))).all()))
-    return out
-
-
 def _stage_ids_named(session: Session, value: str) -> list[int]:
     from termcrm.models import Stage
 
@@ -945,8 +936,8 @@ def deal_rows(session: Session, deals: Sequence[Deal], now: datetime | None = No
     pipeline_map = dict(session.execute(sa.select(schema.pipeline.c.id, schema.pipeline.c.name)).all())
     users = refs.users_by_id(session)
     contact, company = schema.contact.c, schema.company.c
-    contacts = _names_in(session, contact.id, contact.display_name, {d.contact_id for d in deals if d.contact_id})
-    companies = _names_in(session, company.id, company.name, {d.company_id for d in deals if d.company_id})
+    contacts = names_by_id(session, contact.id, contact.display_name, (d.contact_id for d in deals))
+    companies = names_by_id(session, company.id, company.name, (d.company_id for d in deals))
     out = []
     for d in deals:
         stage = stage_map.get(d.stage_id)

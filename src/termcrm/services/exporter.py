@@ -144,12 +144,14 @@ def collect(
         extra = ["status", "lost_reason", "closed_at", "created_at", "updated_at"]
         return Export([*csvread.FIELD_NAMES["deals"], *extra], rows)
     if kind == "interactions":
+        from termcrm.models import schema
         from termcrm.services import interactions
+        from termcrm.services.common import names_by_id
 
         found_items = interactions.list_interactions(session, words, sort="id", now=now)
         rows = interactions.rows(session, found_items)
         people = _contact_refs(session, {i.contact_id for i in found_items if i.contact_id})
-        names = _company_names(session, {i.company_id for i in found_items if i.company_id})
+        names = names_by_id(session, schema.company.c.id, schema.company.c.name, (i.company_id for i in found_items))
         for item, row in zip(found_items, rows, strict=True):
             row["contact"] = people.get(item.contact_id) if item.contact_id else None
             row["company"] = names.get(item.company_id) if item.company_id else None
@@ -186,17 +188,6 @@ def _date(value: Any) -> Any:
 
         return date.fromisoformat(value)
     return value
-
-
-def _company_names(session: Session, ids: set[int]) -> dict[int, str]:
-    from termcrm.models import Company
-
-    if not ids:
-        return {}
-    return {
-        int(cid or 0): str(name)
-        for cid, name in session.exec(select(Company.id, Company.name).where(Company.id.in_(sorted(ids)))).all()  # type: ignore[union-attr]
-    }
 
 
 def _campaign_members(

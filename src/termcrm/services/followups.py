@@ -26,7 +26,7 @@ from termcrm.errors import Invalid
 from termcrm.models import schema
 from termcrm.services import contacts as contact_service
 from termcrm.services import history, refs
-from termcrm.services.common import check_choice, check_version, ilike_any, jsonable
+from termcrm.services.common import check_choice, check_version, ilike_any, jsonable, names_by_id
 from termcrm.services.filters import FieldSpec, FilterContext, compile_words, order_by, parse_words
 from termcrm.vocab import FOLLOWUP_PRIORITIES, FOLLOWUP_STATUSES
 
@@ -776,20 +776,6 @@ def list_followups(
     return list(session.exec(stmt).all())
 
 
-def _names(session: Session, column: Any, label: Any, ids: Iterable[int | None]) -> dict[int, str]:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    out: dict[int, str] = {}
-    ordered = sorted(wanted)
-    for start in range(0, len(ordered), 900):
-        chunk = ordered[start : start + 900]
-        out.update(
-            {int(k): str(v) for k, v in session.execute(sa.select(column, label).where(column.in_(chunk))).all()}
-        )
-    return out
-
-
 def due_json(item: Followup) -> str:
     """The due for JSON: an ISO date for a day, an ISO UTC date-time otherwise."""
     return dates.iso(item.due_at) if item.due_has_time else local_due_date(item).isoformat()
@@ -799,10 +785,10 @@ def rows(session: Session, items: Sequence[Followup], *, now: datetime | None = 
     """JSON-ready dicts of follow-ups, rows or records (names of linked records loaded in a few queries)."""
     moment = _now(now)
     contact, company, deal, ticket = schema.contact.c, schema.company.c, schema.deal.c, schema.ticket.c
-    contacts = _names(session, contact.id, contact.display_name, (i.contact_id for i in items))
-    companies = _names(session, company.id, company.name, (i.company_id for i in items))
-    deals = _names(session, deal.id, deal.title, (i.deal_id for i in items))
-    tickets = _names(session, ticket.id, ticket.subject, (i.ticket_id for i in items))
+    contacts = names_by_id(session, contact.id, contact.display_name, (i.contact_id for i in items))
+    companies = names_by_id(session, company.id, company.name, (i.company_id for i in items))
+    deals = names_by_id(session, deal.id, deal.title, (i.deal_id for i in items))
+    tickets = names_by_id(session, ticket.id, ticket.subject, (i.ticket_id for i in items))
     users = refs.users_by_id(session)
     out = []
     for i in items:
@@ -1131,8 +1117,8 @@ def due_items(
         followups = [
             f for f in followups if f.reminded_at is None or dates.as_utc(f.updated_at) > dates.as_utc(f.reminded_at)
         ]
-    contacts = _names(session, col(Contact.id), col(Contact.display_name), (f.contact_id for f in followups))
-    companies = _names(session, col(Company.id), col(Company.name), (f.company_id for f in followups))
+    contacts = names_by_id(session, col(Contact.id), col(Contact.display_name), (f.contact_id for f in followups))
+    companies = names_by_id(session, col(Company.id), col(Company.name), (f.company_id for f in followups))
     for f in followups:
         assert f.id is not None
         items.append(

@@ -38,7 +38,7 @@ from sqlmodel import Session, select
 from termcrm.errors import Invalid
 from termcrm.models import schema, utcnow
 from termcrm.services import history, refs, sla_policies
-from termcrm.services.common import archive_record, check_choice, jsonable
+from termcrm.services.common import archive_record, check_choice, jsonable, names_by_id
 from termcrm.services.filters import FieldSpec, FilterContext, compile_words, order_by, parse_words
 from termcrm.sla import BusinessHours, add_working_time, working_time_between
 from termcrm.vocab import TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_STATUSES, TICKET_TYPES
@@ -795,19 +795,13 @@ def by_urgency(tickets: Sequence[Ticket], states: dict[int | None, SlaState], no
     return sorted(tickets, key=urgency)
 
 
-def _names(session: Session, table: sa.Table, name_column: str, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    return dict(session.execute(sa.select(table.c.id, table.c[name_column]).where(table.c.id.in_(ids))).all())
-
-
 def ticket_rows(session: Session, tickets: Sequence[Ticket], now: datetime | None = None) -> list[dict[str, Any]]:
     """JSON-ready dicts of tickets (rows or records) with their SLA state at ``now``."""
     at = _now(now)
     hours = business_hours(session)
     users = refs.users_by_id(session)
-    contacts = _names(session, schema.contact, "display_name", {t.contact_id for t in tickets if t.contact_id})
-    companies = _names(session, schema.company, "name", {t.company_id for t in tickets if t.company_id})
+    contacts = names_by_id(session, schema.contact.c.id, schema.contact.c.display_name, (t.contact_id for t in tickets))
+    companies = names_by_id(session, schema.company.c.id, schema.company.c.name, (t.company_id for t in tickets))
     out = []
     for t in tickets:
         state = evaluate(t, at, hours)
