@@ -52,11 +52,10 @@ def build(path: Path, deals: int, seed: int = 8) -> None:
         Interaction,
         LineItem,
         Quota,
-        Stage,
         Ticket,
         User,
+        schema,
     )
-    from termcrm.services.reports._sql import table_of
 
     rng = random.Random(seed)
     db = open_database(Settings(db_url=f"sqlite:///{path}", user="bench"))
@@ -68,18 +67,18 @@ def build(path: Path, deals: int, seed: int = 8) -> None:
         assert raw is not None
         raw.execute("PRAGMA synchronous=OFF")  # a throwaway file: skip fsyncs while loading
         stages = conn.execute(
-            sa.select(table_of(Stage).c.id, table_of(Stage).c.kind, table_of(Stage).c.probability)
-            .where(table_of(Stage).c.pipeline_id == 1)
-            .order_by(table_of(Stage).c.position)
+            sa.select(schema.stage.c.id, schema.stage.c.kind, schema.stage.c.probability)
+            .where(schema.stage.c.pipeline_id == 1)
+            .order_by(schema.stage.c.position)
         ).all()
         open_stages = [s for s in stages if s.kind == "open"]
         won_stage = next(s for s in stages if s.kind == "won")
         lost_stage = next(s for s in stages if s.kind == "lost")
-        conn.execute(sa.update(table_of(Stage)).where(table_of(Stage).c.kind == "open").values(rot_days=30))
+        conn.execute(sa.update(schema.stage).where(schema.stage.c.kind == "open").values(rot_days=30))
 
         def insert(model: Any, rows: list[dict[str, Any]]) -> None:
             for part in _chunks(rows):
-                conn.execute(sa.insert(table_of(model)), part)
+                conn.execute(sa.insert(model.__table__), part)
 
         insert(
             User,
@@ -303,7 +302,11 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("activity", {}),
     ("tickets", {}),
     ("customers", {}),
+    ("customers", {"owner": "user3"}),
+    ("customers", {"pipeline": "sales"}),
     ("churn", {}),
+    ("churn", {"owner": "user3"}),
+    ("churn", {"pipeline": "sales"}),
     ("performance", {"period": "quarter"}),
 ]
 
