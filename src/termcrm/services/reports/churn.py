@@ -176,19 +176,26 @@ def _rates_by_customer(start: int, ends: list[int], until: int, scope: list[Any]
     """SQL: (slot, active, gone) by grouping each customer's events (any scope, any number of slots).
 
     The events are the purchases of the scope and every interaction in the slots; each
-    customer's first purchase (of the scope, before the window's end) starts its activity.
+    customer's first purchase (of the scope, before the window's end) starts its activity. Only
+    the customers with such a purchase are read (through their index range), not every
+    customer's interactions.
     """
     e = EVENT.c
-    events = (
-        sa.select(e.customer_key, e.at_us)
-        .where(e.at_us >= start, e.at_us < until, sa.or_(e.kind == TALK, sa.and_(e.kind == PURCHASE, *scope)))
-        .subquery("events")
-    )
     firsts = (
         sa.select(e.customer_key, sa.func.min(e.at_us).label("first"))
         .where(e.kind == PURCHASE, e.at_us < until, *scope)
         .group_by(e.customer_key)
         .subquery("firsts")
+    )
+    events = (
+        sa.select(e.customer_key, e.at_us)
+        .where(
+            e.customer_key.in_(sa.select(firsts.c.customer_key)),
+            e.at_us >= start,
+            e.at_us < until,
+            sa.or_(e.kind == TALK, sa.and_(e.kind == PURCHASE, *scope)),
+        )
+        .subquery("events")
     )
 
     def slot(column: Any) -> Any:
