@@ -1,7 +1,7 @@
 """What the report tables should hold, worked out in Python from the records, and a check against them.
 
-The database keeps ``report_event``, ``report_customer_sales`` and
-``report_customer`` current with triggers (migration 0006_report_tables).
+The database keeps the report tables current with triggers (migrations
+0006_report_tables and 0007_report_scopes).
 :func:`expected` recomputes their contents here from deals, interactions and
 contacts, independently of the trigger SQL; :func:`assert_current` compares.
 """
@@ -22,7 +22,7 @@ def us(value: datetime) -> int:
 
 
 def expected(conn: Any) -> tuple[list[tuple[Any, ...]], ...]:
-    """(events, sales rows, customer rows, open deal rows) as the triggers should have left them."""
+    """Every report table's rows (in ``REPORT_TABLES`` order) as the triggers should have left them."""
     import sqlalchemy as sa
 
     from termcrm.models import Contact, Deal, Interaction
@@ -86,19 +86,10 @@ def expected(conn: Any) -> tuple[list[tuple[Any, ...]], ...]:
             else:
                 e["prev_us"] = previous["at_us"] if previous is not None and previous["at_us"] >= first else None
             previous = e
-    sales = []
-    groups: dict[tuple[int, str], list[dict[str, Any]]] = {}
-    for e in events:
-        if e["kind"] == 1:
-            groups.setdefault((e["customer_key"], e["currency"]), []).append(e)
-    for (k, currency), own in groups.items():
-        latest = sorted(own, key=lambda e: (e["at_us"], e["source_id"]), reverse=True)[:RECENT]
-        recent: list[Any] = []
-        for i in range(RECENT):
-            total = sum(e["amount"] for e in latest[: i + 1])
-            recent += [latest[i]["at_us"], total] if i < len(latest) else [None, None]
-        times = [e["at_us"] for e in own]
-        sales.append((k, currency, len(own), sum(e["amount"] for e in own), min(times), max(times), *recent))
+    purchases = [e for e in events if e["kind"] == 1]
+    sales = _sales(purchases, lambda e: ())
+    scoped = _sales([e for e in purchases if e["owner_id"] is not None], lambda e: (1, e["owner_id"]))
+    scoped += _sales(purchases, lambda e: (2, e["pipeline_id"]))
     event_rows = [
         tuple(e[c] for c in ("customer_key", "kind", "source_id", "at_us", "currency", "amount"))
         + (e["owner_id"], e["pipeline_id"], e["prev_us"])
@@ -145,11 +136,29 @@ def expected(conn: Any) -> tuple[list[tuple[Any, ...]], ...]:
         sorted(opened, key=repr),
         sorted(closing, key=repr),
         sorted(lost, key=repr),
+        sorted(scoped, key=repr),
     )
 
 
+def _sales(purchases: list[dict[str, Any]], scope: Any) -> list[tuple[Any, ...]]:
+    """Summary rows (``scope(event)`` + customer, currency, count, sum, first, last, the latest) of ``purchases``."""
+    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for e in purchases:
+        groups.setdefault((*scope(e), e["customer_key"], e["currency"]), []).append(e)
+    rows = []
+    for key, own in groups.items():
+        latest = sorted(own, key=lambda e: (e["at_us"], e["source_id"]), reverse=True)[:RECENT]
+        recent: list[Any] = []
+        for i in range(RECENT):
+            total = sum(e["amount"] for e in latest[: i + 1])
+            recent += [latest[i]["at_us"], total] if i < len(latest) else [None, None]
+        times = [e["at_us"] for e in own]
+        rows.append((*key, len(own), sum(e["amount"] for e in own), min(times), max(times), *recent))
+    return rows
+
+
 def actual(conn: Any) -> tuple[list[tuple[Any, ...]], ...]:
-    """(events, sales rows, customer rows, open deal rows) as the database holds them."""
+    """Every report table's rows (in ``REPORT_TABLES`` order) as the database holds them."""
     import sqlalchemy as sa
 
     from termcrm.models.report_tables import (
@@ -159,6 +168,7 @@ def actual(conn: Any) -> tuple[list[tuple[Any, ...]], ...]:
         report_lost_deal,
         report_open_close,
         report_open_deals,
+        report_scope_sales,
     )
 
     e = report_event.c
@@ -175,6 +185,7 @@ def actual(conn: Any) -> tuple[list[tuple[Any, ...]], ...]:
     opened = [tuple(r) for r in conn.execute(sa.select(report_open_deals))]
     closing = [tuple(r) for r in conn.execute(sa.select(report_open_close))]
     lost = [tuple(r) for r in conn.execute(sa.select(report_lost_deal))]
+    scoped = [tuple(r) for r in conn.execute(sa.select(report_scope_sales))]
     return (
         sorted(events, key=repr),
         sorted(sales, key=repr),
@@ -182,6 +193,7 @@ def actual(conn: Any) -> tuple[list[tuple[Any, ...]], ...]:
         sorted(opened, key=repr),
         sorted(closing, key=repr),
         sorted(lost, key=repr),
+        sorted(scoped, key=repr),
     )
 
 

@@ -1,7 +1,7 @@
 """The report tables stay current on every write path, on both engines.
 
-``report_event``, ``report_customer_sales`` and ``report_customer`` are kept by
-database triggers (migration 0006_report_tables). Each test writes through one
+The report tables are kept by database triggers (migrations
+0006_report_tables and 0007_report_scopes). Each test writes through one
 path (the services through the CLI, the Core importers and their undo,
 ``crm undo``, a JSON restore, the demo builder, the migration's backfill, raw
 Core statements touching many rows at once) and then compares the tables with
@@ -55,6 +55,8 @@ def test_triggers_exist_at_the_head_revision(db: Any) -> None:
                 "report_contact_company",
                 "report_event_insert",
                 "report_event_delete",
+                "report_scope_insert",
+                "report_scope_delete",
             }
         else:
             found = {
@@ -79,6 +81,8 @@ def test_triggers_exist_at_the_head_revision(db: Any) -> None:
                 "report_interaction_insert_delete",
                 "report_interaction_update",
                 "report_contact_company",
+                "report_scope_insert",
+                "report_scope_delete",
             }
         conn.rollback()
     assert found == expected
@@ -119,13 +123,21 @@ def test_random_core_writes_keep_the_tables_current(db: Any) -> None:
         # few distinct times, so that ties between events happen
         return base + timedelta(days=rng.randint(0, 12), microseconds=rng.choice((0, 0, 7)))
 
-    from termcrm.models import DealStageChange, User
+    from termcrm.models import DealStageChange, Pipeline, User
 
     user_t = User.__table__  # type: ignore[attr-defined]
     change_t = DealStageChange.__table__  # type: ignore[attr-defined]
     with db.write("setup") as s:
         conn = s.connection()
-        conn.execute(sa.insert(user_t).values(id=99, name="owner", name_key="owner", active=True, created_at=base))
+        for uid in (98, 99):
+            name = f"owner{uid}"
+            conn.execute(sa.insert(user_t).values(id=uid, name=name, name_key=name, active=True, created_at=base))
+        # a second pipeline, so that purchases fall into several owner and pipeline scopes
+        conn.execute(
+            sa.insert(Pipeline.__table__).values(  # type: ignore[attr-defined]
+                id=7, name="Renewals", name_key="renewals", position=1, created_at=base, version=1
+            )
+        )
         for i in range(1, 5):
             conn.execute(
                 sa.insert(company_t).values(
@@ -162,7 +174,7 @@ def test_random_core_writes_keep_the_tables_current(db: Any) -> None:
                     rows.append(
                         {
                             "title": "d",
-                            "pipeline_id": 1,
+                            "pipeline_id": rng.choice((1, 1, 7)),
                             "status": status,
                             "amount": rng.randint(1, 9) * 100,
                             "currency": rng.choice(("USD", "EUR")),
@@ -172,7 +184,7 @@ def test_random_core_writes_keep_the_tables_current(db: Any) -> None:
                             "archived_at": when() if rng.random() < 0.1 else None,
                             "stage_id": rng.choice((1, 2, 3)),
                             "probability": rng.randint(0, 100),
-                            "owner_id": rng.choice((None, 99)),
+                            "owner_id": rng.choice((None, 98, 99, 99)),
                             "stage_entered_at": when(),
                             "expected_close": rng.choice((None, when().date())),
                             "created_at": base,
@@ -213,12 +225,12 @@ def test_random_core_writes_keep_the_tables_current(db: Any) -> None:
                             {"contact_id": rng.choice([None, *contacts])},
                             {"company_id": rng.choice([None, *companies])},
                             {"owner_id": None},
-                            {"owner_id": 99},
+                            {"owner_id": rng.choice((98, 99))},
                             {"title": "renamed"},
                             {"stage_id": rng.choice((1, 2, 3)), "probability": rng.randint(0, 100)},
                             {"stage_entered_at": when()},
                             {"expected_close": rng.choice((None, when().date()))},
-                            {"pipeline_id": 1},
+                            {"pipeline_id": rng.choice((1, 7))},
                         )
                     )
                     conn.execute(sa.update(deal_t).where(deal_t.c.id.in_(some)).values(**change))

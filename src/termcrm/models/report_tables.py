@@ -1,4 +1,4 @@
-"""The report tables: summaries the database keeps current with triggers (migration 0006_report_tables).
+"""The report tables: summaries the database keeps current with triggers (migrations 0006 and 0007).
 
 The services never write them; the pipeline, forecast, win/loss, customers and
 churn reports read them instead of grouping every deal. They have no model
@@ -28,7 +28,7 @@ report_event = sa.Table(
     sa.Column("pipeline_id", sa.Integer, nullable=True),
     sa.Column("prev_us", sa.BigInteger, nullable=True),
     sa.Index("ix_report_event_source", "kind", "source_id", unique=True),
-    sa.Index("ix_report_event_customer", "customer_key", "at_us", "kind", "source_id"),
+    sa.Index("ix_report_event_customer", "customer_key", "at_us", "kind", "source_id", "owner_id", "pipeline_id"),
     sa.Index(
         "ix_report_event_purchase",
         "kind",
@@ -67,6 +67,33 @@ report_customer_sales = sa.Table(
 """Per customer and currency: purchases, their sum, the first and last purchase time, and for
 the ``REPORT_RECENT`` latest purchases (latest first) ``recent{i}_us``, the i-th one's time, and
 ``recent{i}_total``, the sum of the i latest."""
+
+SCOPE_OWNER = 1
+"""``report_scope_sales.scope`` of a deal owner's purchases (``scope_id``: the user id)."""
+SCOPE_PIPELINE = 2
+"""``report_scope_sales.scope`` of a pipeline's purchases (``scope_id``: the pipeline id)."""
+
+report_scope_sales = sa.Table(
+    "report_scope_sales",
+    metadata,
+    sa.Column("scope", sa.SmallInteger, primary_key=True, autoincrement=False),
+    sa.Column("scope_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("customer_key", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("currency", sa.String, primary_key=True),
+    sa.Column("purchases", sa.Integer, nullable=False),
+    sa.Column("revenue", sa.BigInteger, nullable=False),
+    sa.Column("first_us", sa.BigInteger, nullable=False),
+    sa.Column("last_us", sa.BigInteger, nullable=False),
+    *[
+        sa.Column(f"recent{i}_{part}", sa.BigInteger, nullable=True)
+        for i in range(1, REPORT_RECENT + 1)
+        for part in ("us", "total")
+    ],
+    sa.Index("ix_report_scope_sales_customer", "customer_key", "currency"),
+    sqlite_with_rowid=False,
+)
+"""``report_customer_sales``'s figures per scope (``SCOPE_OWNER`` or ``SCOPE_PIPELINE`` and its id),
+customer and currency, from the purchases of that owner or pipeline (migration 0007_report_scopes)."""
 
 report_customer = sa.Table(
     "report_customer",
@@ -134,5 +161,6 @@ REPORT_TABLES = (
     "report_open_deals",
     "report_open_close",
     "report_lost_deal",
+    "report_scope_sales",
 )
 """The tables the triggers keep, in the order the tests compare them."""
