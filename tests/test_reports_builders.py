@@ -37,6 +37,7 @@ class World:
         self.s = session
         self.stages = {st.name: st for st in session.exec(select(Stage).where(Stage.pipeline_id == 1)).all()}
         self.users: dict[str, int] = {}
+        self.pipeline_stages: dict[int, dict[str, Any]] = {1: self.stages}
 
     def _add(self, obj: Any) -> Any:
         self.s.add(obj)
@@ -59,6 +60,17 @@ class World:
         from termcrm.models import Contact
 
         return int(self._add(Contact(first_name=name, display_name=name, company_id=company, **fields)).id)
+
+    def pipeline(self, name: str) -> int:
+        """A second pipeline with the standard stages (its deals: ``deal(..., pipeline=id)``)."""
+        from sqlmodel import select
+
+        from termcrm.models import Stage
+        from termcrm.services.pipelines import add_pipeline
+
+        pid = int(add_pipeline(self.s, name).id or 0)
+        self.pipeline_stages[pid] = {st.name: st for st in self.s.exec(select(Stage).where(Stage.pipeline_id == pid))}
+        return pid
 
     def rot(self, stage: str, days: int | None) -> None:
         st = self.stages[stage]
@@ -83,16 +95,17 @@ class World:
         reason: str | None = None,
         archived: bool = False,
         history: list[tuple[str, datetime]] | None = None,
+        pipeline: int = 1,
     ) -> int:
-        """A deal in ``stage`` of the sales pipeline; ``amount`` in minor units."""
+        """A deal in ``stage`` of the sales pipeline (or of ``pipeline``); ``amount`` in minor units."""
         from termcrm.models import Deal, DealStageChange
 
-        st = self.stages[stage]
+        st = self.pipeline_stages[pipeline][stage]
         created = created or ago(30)
         deal = self._add(
             Deal(
                 title=title,
-                pipeline_id=1,
+                pipeline_id=pipeline,
                 stage_id=st.id,
                 status=st.kind,
                 amount=amount,
@@ -111,7 +124,7 @@ class World:
         )
         previous = None
         for name, when in history or []:
-            to = self.stages[name].id
+            to = self.pipeline_stages[pipeline][name].id
             self._add(DealStageChange(deal_id=deal.id, from_stage_id=previous, to_stage_id=to, at=when))
             previous = to
         return int(deal.id)

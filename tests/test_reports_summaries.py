@@ -1,11 +1,14 @@
-"""Customers and churn read the per-customer summaries; with --owner or --pipeline they group purchases.
+"""Customers and churn read per-customer summaries, whole-team and per owner or pipeline; or group purchases.
 
-Both forms must give the same figures. Every deal of these worlds is in the
-only pipeline, so ``--pipeline sales`` selects the same purchases through the
-grouping form: each world is reported both ways and compared section by
-section. The summaries keep a customer's latest purchases, so the worlds also
-have customers with more purchases in the window than that, and purchases at
-and after the window's end (which the report leaves out).
+Every form must give the same figures. The scoped summaries (migration
+0007_report_scopes) serve ``--owner`` and ``--pipeline`` alone; both at once
+group the purchases of the scope. In these worlds every deal is in the only
+pipeline and, once :func:`_one_owner` has run, has the same owner, so each
+scope selects every purchase: each world is reported in all four forms and
+compared section by section. The summaries keep a customer's latest purchases,
+so the worlds also have customers with more purchases in the window than that,
+and purchases at and after the window's end (which the report leaves out).
+The last tests work out scoped figures by hand where the scopes differ.
 """
 
 from __future__ import annotations
@@ -15,9 +18,12 @@ from typing import Any
 import pytest
 
 from test_reports_builders import World, ago, rows, run_report, utc
-from test_reports_churn import _lapsed_world, _rate_world
+from test_reports_churn import _lapsed_world, _rate_world, rates_form  # noqa: F401 - the fixture
 from test_reports_customers import WINDOW
 from test_reports_customers import _world as _customer_world
+
+SCOPES: list[dict[str, str]] = [{"pipeline": "sales"}, {"owner": "ann"}, {"owner": "ann", "pipeline": "sales"}]
+"""The scoped forms that select every deal of a world once :func:`_one_owner` has run."""
 
 
 def _edges_world(db: Any) -> None:
@@ -45,6 +51,17 @@ def _edges_world(db: Any) -> None:
         w.interaction(ago(1), contact=solo)
 
 
+def _one_owner(db: Any) -> None:
+    """Give every deal the owner ann (one Core UPDATE: the triggers move each purchase into her scope)."""
+    import sqlalchemy as sa
+
+    from termcrm.models import schema
+
+    with db.write("owner") as s:
+        ann = World(s).user("ann")
+        s.connection().execute(sa.update(schema.deal).values(owner_id=ann))
+
+
 def _same(a: Any, b: Any) -> None:
     assert a.to_json()["sections"] == b.to_json()["sections"]
 
@@ -56,7 +73,10 @@ def _same(a: Any, b: Any) -> None:
 @pytest.mark.parametrize("world", [_customer_world, _edges_world, _lapsed_world, _rate_world])
 def test_customers_from_summaries_match_the_grouped_purchases(db: Any, world: Any, params: dict[str, Any]) -> None:
     world(db)
-    _same(run_report(db, "customers", **params), run_report(db, "customers", pipeline="sales", **params))
+    _one_owner(db)
+    whole = run_report(db, "customers", **params)
+    for scope in SCOPES:
+        _same(whole, run_report(db, "customers", **scope, **params))
 
 
 @pytest.mark.parametrize("form", ["mask", "slot"])
@@ -73,7 +93,10 @@ def test_churn_from_summaries_matches_the_grouped_purchases(
     if form == "slot":
         monkeypatch.setattr(churn, "MASK_SLOTS", 0)
     world(db)
-    _same(run_report(db, "churn", **params), run_report(db, "churn", pipeline="sales", **params))
+    _one_owner(db)
+    whole = run_report(db, "churn", **params)
+    for scope in SCOPES:
+        _same(whole, run_report(db, "churn", **scope, **params))
 
 
 def test_churn_rates_read_from_the_scans_past_their_slot_limit(db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -121,3 +144,82 @@ def test_customers_of_one_owner(db: Any) -> None:
     assert [
         (r["customer"], r["revenue"], r["previous"], r["lifetime_revenue"], r["lifetime_purchases"]) for r in table
     ] == [("Acme", 10.0, 5.0, 15.0, 2)]
+
+
+def _scoped_world(db: Any) -> None:
+    """Two owners and two pipelines (monthly activity; Dec 2025 is the period before the window):
+
+    X: ann sells (sales) Jan 10; talks Feb 3, Mar 5; bob sells (renewals) May 20
+    Y: bob sells (sales) Jan 15; talk Feb 20
+    """
+    with db.write("data") as s:
+        w = World(s)
+        renewals = w.pipeline("Renewals")
+        x, y = w.company("X"), w.company("Y")
+        w.deal("x1", "Won", 1000, company=x, owner="ann", closed=utc(2026, 1, 10))
+        w.interaction(utc(2026, 2, 3), company=x)
+        w.interaction(utc(2026, 3, 5), company=x)
+        w.deal("x2", "Won", 3000, company=x, owner="bob", closed=utc(2026, 5, 20), pipeline=renewals)
+        w.deal("y1", "Won", 200, company=y, owner="bob", closed=utc(2026, 1, 15))
+        w.interaction(utc(2026, 2, 20), company=y)
+
+
+RATES = {"since": "2026-01-01", "until": "2026-06-30", "period": "month"}
+
+
+def _rates(db: Any, **scope: str) -> list[tuple[str, int, int, int]]:
+    """(period, active before, churned, active) per month of ``RATES``."""
+    report = run_report(db, "churn", **RATES, **scope)
+    return [(r["period"], r["active_before"], r["churned"], r["active"]) for r in rows(report, "periods")]
+
+
+@pytest.mark.usefixtures("rates_form")
+def test_scoped_churn_rates_count_only_the_scopes_purchases(db: Any) -> None:
+    _scoped_world(db)
+    months = ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"]
+    # everyone: X Jan Feb Mar . May, Y Jan Feb
+    assert _rates(db) == list(zip(months, [0, 2, 2, 1, 0, 1], [0, 0, 1, 1, 0, 1], [2, 2, 1, 0, 1, 0], strict=True))
+    # ann: X from Jan (May's purchase is bob's): Jan Feb Mar
+    assert _rates(db, owner="ann") == list(
+        zip(months, [0, 1, 1, 1, 0, 0], [0, 0, 0, 1, 0, 0], [1, 1, 1, 0, 0, 0], strict=True)
+    )
+    # bob: Y Jan Feb; X only from its first purchase of bob's, May (its talks before do not count)
+    assert _rates(db, owner="bob") == list(
+        zip(months, [0, 1, 1, 0, 0, 1], [0, 0, 1, 0, 0, 1], [1, 1, 0, 0, 1, 0], strict=True)
+    )
+    # renewals: X from May; sales: X Jan Feb Mar, Y Jan Feb (May's purchase is not the pipeline's)
+    assert _rates(db, pipeline="renewals") == list(
+        zip(months, [0, 0, 0, 0, 0, 1], [0, 0, 0, 0, 0, 1], [0, 0, 0, 0, 1, 0], strict=True)
+    )
+    assert _rates(db, pipeline="sales") == list(
+        zip(months, [0, 2, 2, 1, 0, 0], [0, 0, 1, 1, 0, 0], [2, 2, 1, 0, 0, 0], strict=True)
+    )
+    # bob in sales: Y alone
+    assert _rates(db, owner="bob", pipeline="sales") == list(
+        zip(months, [0, 1, 1, 0, 0, 0], [0, 0, 1, 0, 0, 0], [1, 1, 0, 0, 0, 0], strict=True)
+    )
+
+
+def test_scoped_customers_and_lapsed_customers_follow_owner_and_pipeline(db: Any) -> None:
+    _scoped_world(db)
+
+    def revenue(**scope: str) -> list[tuple[str, float, int]]:
+        table = rows(run_report(db, "customers", since="2026-01-01", until="2026-06-30", **scope), "customers")
+        return [(r["customer"], r["revenue"], r["lifetime_purchases"]) for r in table]
+
+    assert revenue() == [("X", 40.0, 2), ("Y", 2.0, 1)]
+    assert revenue(pipeline="renewals") == [("X", 30.0, 1)]
+    assert revenue(pipeline="sales") == [("X", 10.0, 1), ("Y", 2.0, 1)]
+    assert revenue(owner="bob") == [("X", 30.0, 1), ("Y", 2.0, 1)]
+    assert revenue(owner="ann", pipeline="renewals") == []
+    assert revenue(owner="bob", pipeline="sales") == [("Y", 2.0, 1)]
+
+    def lapsed(**scope: str) -> list[tuple[str, str]]:
+        report = run_report(db, "churn", until="2026-06-30", days=60, **scope)
+        return [(r["customer"], r["last_purchase"]) for r in rows(report, "lapsed")]
+
+    # quiet for 60 days before Jun 30: Y (last activity Feb 20); X bought from bob on May 20
+    assert lapsed() == [("Y", "2026-01-15")]
+    # in ann's scope X's last purchase is Jan 10 and its last talk Mar 5: lapsed too
+    assert lapsed(owner="ann") == [("X", "2026-01-10")]
+    assert lapsed(pipeline="renewals") == []

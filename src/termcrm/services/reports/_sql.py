@@ -20,7 +20,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from termcrm.models import schema
 from termcrm.models.base import UTCDateTime
-from termcrm.models.report_tables import report_customer, report_customer_sales, report_event
+from termcrm.models.report_tables import report_customer, report_customer_sales, report_event, report_scope_sales
 
 DEAL = schema.deal
 STAGE = schema.stage
@@ -34,6 +34,7 @@ USER = schema.user
 QUOTA = schema.quota
 EVENT = report_event
 SALES = report_customer_sales
+SCOPE_SALES = report_scope_sales
 CUSTOMER = report_customer
 
 
@@ -164,8 +165,9 @@ def rounded_div(numerator: Any, denominator: int) -> int:
 
 
 # --------------------------------------------------------------------------- report tables
-# report_event, report_customer_sales and report_customer (models/report_tables.py; migration
-# 0006_report_tables) are kept current by database triggers. Their times are integer
+# report_event, report_customer_sales, report_scope_sales and report_customer
+# (models/report_tables.py; migrations 0006_report_tables and 0007_report_scopes) are kept
+# current by database triggers. Their times are integer
 # microseconds since 1970 (UTC) and a customer is one integer key: the company id, or minus
 # the contact id for a contact without a company.
 

@@ -17,11 +17,13 @@ contact without one; a purchase is a won deal).
   marked partial, since it is not over.
 
 Customers, purchases and interactions are read from the report tables the
-database keeps current (migration 0006_report_tables): the per-customer
-summaries for the lapsed customers, and each event's ``prev_us`` for the churn
-rates, which then need no grouping by customer (see :func:`_rates_by_scan`).
-With ``--owner`` or ``--pipeline`` the purchases of that scope are grouped
-instead.
+database keeps current (migrations 0006_report_tables and 0007_report_scopes):
+the per-customer summaries for the lapsed customers, and each event's
+``prev_us`` for the churn rates, which then need no grouping by customer (see
+:func:`_rates_by_scan`). With ``--owner`` or ``--pipeline`` the lapsed
+customers come from that owner's or pipeline's summaries and the rates from one
+bit mask per customer of the scope (:func:`_rates_by_customer`); with both at
+once the purchases of the scope are grouped.
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ from termcrm.services.reports._sql import (
     us,
     whole,
 )
-from termcrm.services.reports.customers import Figures, _scope
+from termcrm.services.reports.customers import Figures, Scope
 
 TITLE = "Churn risk"
 SUMMARY = "customers with no purchase or interaction in N days, lapsed cadences, churn rate by period"
@@ -76,7 +78,7 @@ def churn_days(session: Session, params: ReportParams) -> int:
     return int(settings.get("report.churn_days")) if settings is not None else 90
 
 
-def _customers(scope: list[Any], as_of_us: int) -> Any:
+def _customers(scope: Scope, as_of_us: int) -> Any:
     """SELECT per customer with a purchase before ``as_of_us``: purchases, last purchase, last interaction."""
     figures = Figures(scope, as_of_us, as_of_us)
     per_currency = fenced(
@@ -104,15 +106,15 @@ def _customers(scope: list[Any], as_of_us: int) -> Any:
 
 def churn_rates(session: Session, params: ReportParams, window: Window) -> list[dict[str, Any]]:
     """Per period of ``window``: active before, churned, churn rate, partial (see the module docstring)."""
-    return _rate_rows(params, window, _rate_figures(session, params, window, _scope(session, params)))
+    return _rate_rows(params, window, _rate_figures(session, params, window, Scope(session, params)))
 
 
-def _rate_figures(session: Session, params: ReportParams, window: Window, scope: list[Any]) -> list[Any]:
+def _rate_figures(session: Session, params: ReportParams, window: Window, scope: Scope) -> list[Any]:
     """(slot, active, gone) per slot: slot 0 is the period before the window; gone counts the customers
     active in the slot and not in the next."""
     start, ends = _slot_ends(params, window)
     until = us(window.until)
-    if not scope and len(ends) <= SLOT_SCANS:
+    if not scope.events and len(ends) <= SLOT_SCANS:
         return _rate_counts(session.execute(_rates_by_scan(start, ends, until)).all())
     return [tuple(r) for r in session.execute(_rates_by_customer(start, ends, until, scope))]
 
@@ -172,66 +174,70 @@ def _rate_counts(found: Any) -> list[tuple[int, int, int]]:
     return [(slot, n, n - both.get(slot + 1, 0)) for slot, n in sorted(active.items())]
 
 
-def _rates_by_customer(start: int, ends: list[int], until: int, scope: list[Any]) -> Any:
+def _rates_by_customer(start: int, ends: list[int], until: int, scope: Scope) -> Any:
     """SQL: (slot, active, gone) by grouping each customer's events (any scope, any number of slots).
 
     The events are the purchases of the scope and every interaction in the slots; each
     customer's first purchase (of the scope, before the window's end) starts its activity. Only
-    the customers with such a purchase are read (through their index range), not every
-    customer's interactions.
+    the customers with such a purchase are read: each one's first purchase (from the scope's
+    summary, or grouped from its purchases for an owner and a pipeline at once), then its events
+    in the window through its range of ``ix_report_event_customer``, which covers the owner and
+    pipeline too, so no event row is read.
     """
     e = EVENT.c
-    firsts = (
-        sa.select(e.customer_key, sa.func.min(e.at_us).label("first"))
-        .where(e.kind == PURCHASE, e.at_us < until, *scope)
-        .group_by(e.customer_key)
-        .subquery("firsts")
-    )
-    events = (
-        sa.select(e.customer_key, e.at_us)
-        .where(
-            e.customer_key.in_(sa.select(firsts.c.customer_key)),
-            e.at_us >= start,
-            e.at_us < until,
-            sa.or_(e.kind == TALK, sa.and_(e.kind == PURCHASE, *scope)),
+    if scope.summary is not None:
+        table, where = scope.summary
+        t = table.c
+        firsts = (
+            sa.select(t.customer_key, sa.func.min(t.first_us).label("first"))
+            .where(*where, t.first_us < until)
+            .group_by(t.customer_key)
+            .order_by(t.customer_key)
+            .subquery("firsts")
         )
-        .subquery("events")
-    )
+    else:
+        firsts = (
+            sa.select(e.customer_key, sa.func.min(e.at_us).label("first"))
+            .where(e.kind == PURCHASE, e.at_us < until, *scope.events)
+            .group_by(e.customer_key)
+            .subquery("firsts")
+        )
+    in_window = [
+        e.customer_key == firsts.c.customer_key,
+        e.at_us >= start,
+        e.at_us < until,
+        sa.or_(e.kind == TALK, sa.and_(e.kind == PURCHASE, *scope.events)),
+    ]
 
     def slot(column: Any) -> Any:
         return bucket(column, ends)
 
     if len(ends) <= MASK_SLOTS:
-        return _rates_by_mask(events, firsts, slot, len(ends))
-    return _rates_by_slot(events, firsts, slot)
+        return _rates_by_mask(firsts, in_window, slot, len(ends))
+    events = sa.select(firsts.c.customer_key, firsts.c.first, e.at_us).where(*in_window).subquery("events")
+    return _rates_by_slot(events, slot)
 
 
-def _rates_by_mask(events: Any, firsts: Any, slot: Any, slots: int) -> Any:
+def _rates_by_mask(firsts: Any, in_window: list[Any], slot: Any, slots: int) -> Any:
     """:func:`_rates_by_customer` through one bit mask per customer: bit k set when it was active in slot k.
 
-    A customer's events are grouped once per customer, the masks once more into the few distinct
-    masks and their number of customers, and each slot's counts read off those. Activity counts
-    from the customer's first purchase on: the purchase is itself an event of its slot, so the
-    customer is active in that slot and in every later slot with an event, and the bits below it
-    are cleared. Masks hold up to :data:`MASK_SLOTS` slots; longer windows take :func:`_rates_by_slot`.
+    ``firsts``: (customer_key, first) rows, ``first`` the customer's first purchase; ``in_window``
+    picks its events. Each customer's mask is one aggregate over its events (a subquery per
+    customer, so nothing is sorted), the masks are grouped into the few distinct masks and their
+    number of customers, and each slot's counts read off those. Activity counts from the
+    customer's first purchase on: the purchase is itself an event of its slot, so the customer is
+    active in that slot and in every later slot with an event, and the bits below it are cleared.
+    Masks hold up to :data:`MASK_SLOTS` slots; longer windows take :func:`_rates_by_slot`.
     """
     one = sa.cast(sa.literal(1), sa.BigInteger)
-    per_customer = (
-        sa.select(
-            events.c.customer_key,
-            # the distinct powers of two of a customer's slots add up to their bitwise OR
-            sa.cast(sa.func.sum(sa.distinct(one.op("<<")(slot(events.c.at_us)))), sa.BigInteger).label("mask"),
-        )
-        .group_by(events.c.customer_key)
-        .subquery("per_customer")
-    )
+    e = EVENT.c
     first_slot = sa.cast(slot(firsts.c.first), sa.Integer)
-    kept = per_customer.c.mask.op(">>")(first_slot).op("<<")(first_slot)
-    customers = (
-        sa.select(kept.label("mask"))
-        .select_from(per_customer.join(firsts, firsts.c.customer_key == per_customer.c.customer_key))
-        .subquery("customers")
+    # the distinct powers of two of a customer's slots add up to their bitwise OR
+    mask = sa.cast(
+        sa.select(sa.func.sum(sa.distinct(one.op("<<")(slot(e.at_us))))).where(*in_window).scalar_subquery(),
+        sa.BigInteger,
     )
+    customers = fenced(sa.select(mask.op(">>")(first_slot).op("<<")(first_slot).label("mask"))).subquery("customers")
     masks = (
         sa.select(customers.c.mask, sa.func.count().label("n"))
         .where(customers.c.mask != 0)
@@ -241,9 +247,9 @@ def _rates_by_mask(events: Any, firsts: Any, slot: Any, slots: int) -> Any:
     numbers = sa.union_all(*[sa.select(sa.literal(k, sa.Integer).label("slot")) for k in range(slots)]).subquery(
         "numbers"
     )
-    n, mask = masks.c.n, masks.c.mask
-    active = mask.op(">>")(numbers.c.slot).op("&")(1) == 1
-    next_active = mask.op(">>")(numbers.c.slot + 1).op("&")(1) == 1
+    n, bits = masks.c.n, masks.c.mask
+    active = bits.op(">>")(numbers.c.slot).op("&")(1) == 1
+    next_active = bits.op(">>")(numbers.c.slot + 1).op("&")(1) == 1
     return (
         sa.select(
             numbers.c.slot,
@@ -255,19 +261,15 @@ def _rates_by_mask(events: Any, firsts: Any, slot: Any, slots: int) -> Any:
     )
 
 
-def _rates_by_slot(events: Any, firsts: Any, slot: Any) -> Any:
+def _rates_by_slot(events: Any, slot: Any) -> Any:
     """:func:`_rates_by_customer` through one row per customer and slot (any number of slots)."""
-    event_slot = slot(events.c.at_us)
-    per_slot = (
-        sa.select(events.c.customer_key, event_slot.label("slot"), sa.func.max(events.c.at_us).label("last"))
-        .group_by(events.c.customer_key, event_slot)
-        .cte("per_slot")
-    )
+    c = events.c
+    event_slot = slot(c.at_us)
     # active in a slot: an event in it at or after the customer's first purchase
     active = (
-        sa.select(per_slot.c.customer_key, per_slot.c.slot)
-        .select_from(per_slot.join(firsts, firsts.c.customer_key == per_slot.c.customer_key))
-        .where(per_slot.c.last >= firsts.c.first)
+        sa.select(c.customer_key, event_slot.label("slot"))
+        .group_by(c.customer_key, c.first, event_slot)
+        .having(sa.func.max(c.at_us) >= c.first)
         .cte("active")
     )
     # a customer active in a slot is gone in the next one when its next active slot is not that one
@@ -314,7 +316,7 @@ def build(session: Session, params: ReportParams) -> Report:
     days = churn_days(session, params)
     cutoff = as_of - timedelta(days=days)
     top = params.top or DEFAULT_TOP
-    scope = _scope(session, params)
+    scope = Scope(session, params)
     as_of_us, cutoff_us = us(as_of), us(cutoff)
 
     per = materialized_cte(session, _customers(scope, as_of_us), "per_customer")

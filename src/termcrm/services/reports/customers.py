@@ -25,8 +25,9 @@ and currency (a customer paying in two currencies has a row in each):
 revenue; the segment table covers every customer.
 
 The figures come from the report tables the database keeps current
-(``report_customer_sales``, ``report_event``; migration 0006_report_tables),
-not from grouping every deal: see :class:`Figures`. The statements: every
+(``report_customer_sales``, or ``report_scope_sales`` with ``--owner`` or
+``--pipeline``, and ``report_event``; migrations 0006_report_tables and
+0007_report_scopes), not from grouping every deal: see :class:`Figures`. The statements: every
 customer's lifetime revenue (sorted here for the M score's thresholds), the
 segment totals (grouped by the RFM scores), the top customers, their margins.
 """
@@ -39,7 +40,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from termcrm.models import schema
-from termcrm.models.report_tables import REPORT_RECENT
+from termcrm.models.report_tables import REPORT_RECENT, SCOPE_OWNER, SCOPE_PIPELINE
 from termcrm.services.reports import Col, Report, ReportParams, Section, owner_id, pipeline_id, ratio
 from termcrm.services.reports._sql import (
     COMPANY,
@@ -48,6 +49,7 @@ from termcrm.services.reports._sql import (
     EVENT,
     PURCHASE,
     SALES,
+    SCOPE_SALES,
     customer_of_key,
     fenced,
     fetch_rows,
@@ -138,16 +140,33 @@ def scores_of(code: Any) -> tuple[int, int, int]:
     return value // 100, value // 10 % 10, value % 10
 
 
-def _scope(session: Session, params: ReportParams) -> list[Any]:
-    """Conditions on the purchase events for ``--owner`` and ``--pipeline`` (none without them)."""
-    owner = owner_id(session, params)
-    pid = pipeline_id(session, params)
-    out = []
-    if owner is not None:
-        out.append(EVENT.c.owner_id == owner)
-    if pid is not None:
-        out.append(EVENT.c.pipeline_id == pid)
-    return out
+class Scope:
+    """``--owner`` and ``--pipeline``: which purchases count, and the summary that sums them per customer.
+
+    ``events``: conditions on the purchase events (none without a scope). ``summary``: the table
+    holding the per-customer figures of those purchases, ``report_customer_sales`` without a scope
+    and ``report_scope_sales`` for one owner or one pipeline (migration 0007_report_scopes), with
+    the conditions picking its rows; None for an owner and a pipeline at once, whose purchases are
+    grouped instead.
+    """
+
+    def __init__(self, session: Session, params: ReportParams) -> None:
+        owner = owner_id(session, params)
+        pid = pipeline_id(session, params)
+        e = EVENT.c
+        self.events: list[Any] = []
+        if owner is not None:
+            self.events.append(e.owner_id == owner)
+        if pid is not None:
+            self.events.append(e.pipeline_id == pid)
+        t = SCOPE_SALES.c
+        self.summary: tuple[Any, list[Any]] | None = None
+        if owner is None and pid is None:
+            self.summary = (SALES, [])
+        elif pid is None:
+            self.summary = (SCOPE_SALES, [t.scope == SCOPE_OWNER, t.scope_id == owner])
+        elif owner is None:
+            self.summary = (SCOPE_SALES, [t.scope == SCOPE_PIPELINE, t.scope_id == pid])
 
 
 def _purchases(key: Any, currency: Any, scope: list[Any], *where: Any) -> list[Any]:
@@ -162,19 +181,20 @@ class Figures:
     (all before the window's end), ``revenue`` (in the window) and ``code`` (the RFM scores, see
     :func:`scores_code`) are expressions over :attr:`source`, one row per customer and currency.
 
-    Without a scope (no ``--owner``, no ``--pipeline``) the source is ``report_customer_sales``:
-    a customer's totals and its latest purchases answer nearly every row with a few comparisons,
-    and only a customer with more purchases than that in the window, or more than one at or after
-    its end, looks its purchases up. With a scope, the source groups the purchases of the scope.
+    Without a scope the source is ``report_customer_sales``, for one owner or one pipeline the
+    rows of ``report_scope_sales`` that sum its purchases: a customer's totals and its latest
+    purchases answer nearly every row with a few comparisons, and only a customer with more
+    purchases than that in the window, or more than one at or after its end, looks its purchases
+    up. For an owner and a pipeline at once, the source groups the purchases of the scope.
     """
 
-    def __init__(self, scope: list[Any], since_us: int, until_us: int, thresholds: Any = None) -> None:
+    def __init__(self, scope: Scope, since_us: int, until_us: int, thresholds: Any = None) -> None:
         self.until_us = until_us
         self.thresholds = thresholds or {}
-        if scope:
-            self._grouped(scope, since_us, until_us)
+        if scope.summary is None:
+            self._grouped(scope.events, since_us, until_us)
         else:
-            self._summed(since_us, until_us)
+            self._summed(*scope.summary, scope.events, since_us, until_us)
 
     def _grouped(self, scope: list[Any], since_us: int, until_us: int) -> None:
         e = EVENT.c
@@ -203,8 +223,8 @@ class Figures:
     def _scoring(self) -> tuple[int, Any]:
         return self.until_us, self.thresholds
 
-    def _summed(self, since_us: int, until_us: int) -> None:
-        s = SALES.c
+    def _summed(self, table: Any, where: list[Any], scope: list[Any], since_us: int, until_us: int) -> None:
+        s = table.c
         e = EVENT.c
 
         def at(i: int) -> Any:
@@ -214,7 +234,7 @@ class Figures:
             return s[f"recent{i}_total"] if i else sa.literal(0)  # the sum of the i latest purchases
 
         def lookup(value: Any, *where: Any) -> Any:
-            return sa.select(value).where(*_purchases(s.customer_key, s.currency, [], *where)).scalar_subquery()
+            return sa.select(value).where(*_purchases(s.customer_key, s.currency, scope, *where)).scalar_subquery()
 
         def window_revenue(after: int, i: int) -> Any:
             # purchases in [since, until) when the ``after`` latest ones are at or after ``until``:
@@ -230,8 +250,8 @@ class Figures:
         # the latest ones too (the second latest is then the last before the end); more are looked up.
         none_after = s.last_us < until_us
         more_after = at(2) >= until_us
-        self.source = SALES
-        self.where = [s.first_us < until_us]
+        self.source = table
+        self.where = [*where, s.first_us < until_us]
         self.customer_key, self.currency, self.first_us = s.customer_key, s.currency, s.first_us
         self.lifetime_purchases = sa.case(
             (none_after, s.purchases), (more_after, lookup(sa.func.count(), e.at_us < until_us)), else_=s.purchases - 1
@@ -329,7 +349,7 @@ def build(session: Session, params: ReportParams) -> Report:
     top_n = params.top or DEFAULT_TOP
     since_us, until_us = us(window.since), us(window.until)
     previous_us = us(window.since - (window.until - window.since))
-    scope = _scope(session, params)
+    scope = Scope(session, params)
     thresholds = monetary_thresholds(session, Figures(scope, since_us, until_us))
     figures = Figures(scope, since_us, until_us, thresholds)
 
@@ -379,7 +399,7 @@ def build(session: Session, params: ReportParams) -> Report:
     e = EVENT.c
 
     def window_sum(value: Any, start: int, end: int) -> Any:
-        where = _purchases(b.customer_key, b.currency, scope, e.at_us >= start, e.at_us < end)
+        where = _purchases(b.customer_key, b.currency, scope.events, e.at_us >= start, e.at_us < end)
         return sa.select(value).where(*where).scalar_subquery()
 
     name = sa.func.coalesce(COMPANY.c.name, CONTACT.c.display_name)
@@ -395,7 +415,7 @@ def build(session: Session, params: ReportParams) -> Report:
             )
         )
     ).all()
-    margins = _margins(session, scope, [(int(r.customer_key), r.currency) for r in found], since_us, until_us)
+    margins = _margins(session, scope.events, [(int(r.customer_key), r.currency) for r in found], since_us, until_us)
     rows = []
     for r in sorted(
         found,
