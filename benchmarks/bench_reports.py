@@ -304,9 +304,11 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("customers", {}),
     ("customers", {"owner": "user3"}),
     ("customers", {"pipeline": "sales"}),
+    ("customers", {"owner": "user3", "pipeline": "sales"}),
     ("churn", {}),
     ("churn", {"owner": "user3"}),
     ("churn", {"pipeline": "sales"}),
+    ("churn", {"owner": "user3", "pipeline": "sales"}),
     ("performance", {"period": "quarter"}),
 ]
 

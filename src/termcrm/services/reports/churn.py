@@ -192,7 +192,6 @@ def _rates_by_customer(start: int, ends: list[int], until: int, scope: Scope) ->
             sa.select(t.customer_key, sa.func.min(t.first_us).label("first"))
             .where(*where, t.first_us < until)
             .group_by(t.customer_key)
-            .order_by(t.customer_key)
             .subquery("firsts")
         )
     else:
