@@ -48,20 +48,28 @@ contact without a company. Times are integer microseconds since 1970 (UTC). ``pr
 at or after the customer's first purchase, the time of its previous such event (NULL for the first);
 for an interaction before the first purchase, its own time."""
 
+
+def _sales_figures() -> list[sa.Column[int]]:
+    """The columns a purchase summary keeps per customer and currency (see ``report_customer_sales``)."""
+    return [
+        sa.Column("purchases", sa.Integer, nullable=False),
+        sa.Column("revenue", sa.BigInteger, nullable=False),
+        sa.Column("first_us", sa.BigInteger, nullable=False),
+        sa.Column("last_us", sa.BigInteger, nullable=False),
+        *[
+            sa.Column(f"recent{i}_{part}", sa.BigInteger, nullable=True)
+            for i in range(1, REPORT_RECENT + 1)
+            for part in ("us", "total")
+        ],
+    ]
+
+
 report_customer_sales = sa.Table(
     "report_customer_sales",
     metadata,
     sa.Column("customer_key", sa.BigInteger, primary_key=True),
     sa.Column("currency", sa.String, primary_key=True),
-    sa.Column("purchases", sa.Integer, nullable=False),
-    sa.Column("revenue", sa.BigInteger, nullable=False),
-    sa.Column("first_us", sa.BigInteger, nullable=False),
-    sa.Column("last_us", sa.BigInteger, nullable=False),
-    *[
-        sa.Column(f"recent{i}_{part}", sa.BigInteger, nullable=True)
-        for i in range(1, REPORT_RECENT + 1)
-        for part in ("us", "total")
-    ],
+    *_sales_figures(),
     sqlite_with_rowid=False,
 )
 """Per customer and currency: purchases, their sum, the first and last purchase time, and for
@@ -80,15 +88,7 @@ report_scope_sales = sa.Table(
     sa.Column("scope_id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("customer_key", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("currency", sa.String, primary_key=True),
-    sa.Column("purchases", sa.Integer, nullable=False),
-    sa.Column("revenue", sa.BigInteger, nullable=False),
-    sa.Column("first_us", sa.BigInteger, nullable=False),
-    sa.Column("last_us", sa.BigInteger, nullable=False),
-    *[
-        sa.Column(f"recent{i}_{part}", sa.BigInteger, nullable=True)
-        for i in range(1, REPORT_RECENT + 1)
-        for part in ("us", "total")
-    ],
+    *_sales_figures(),
     sa.Index("ix_report_scope_sales_customer", "customer_key", "currency"),
     sqlite_with_rowid=False,
 )
