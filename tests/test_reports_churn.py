@@ -74,6 +74,25 @@ def test_lapsed_cadences_most_overdue_first(db: Any) -> None:
     ]
 
 
+def test_lapsed_cadences_with_owner_are_that_users_contacts(db: Any) -> None:
+    with db.write("data") as s:
+        w = World(s)
+        ann, bob = w.user("ann"), w.user("bob")
+        w.contact("Pia", cadence_days=30, last_contacted_at=ago(40), owner_id=ann)
+        w.contact("Quin", cadence_days=7, last_contacted_at=ago(20), owner_id=bob)
+        w.contact("Nobody's", cadence_days=7, last_contacted_at=ago(30))
+
+    def lapsed(**scope: str) -> list[str]:
+        return [r["contact"] for r in rows(run_report(db, "churn", **scope), "cadences")]
+
+    assert lapsed() == ["Nobody's", "Quin", "Pia"]
+    assert lapsed(owner="ann") == ["Pia"]
+    assert lapsed(owner="bob") == ["Quin"]
+    assert lapsed(pipeline="sales") == ["Nobody's", "Quin", "Pia"]
+    summary = rows(run_report(db, "churn", owner="bob"), "summary")[0]
+    assert summary["lapsed_cadences"] == 1
+
+
 def test_churn_days_default_comes_from_config(db: Any) -> None:
     _lapsed_world(db)
     db.settings.values["report.churn_days"] = 100

@@ -3,9 +3,10 @@
 Every form must give the same figures. The scoped summaries (migration
 0007_report_scopes) serve ``--owner`` and ``--pipeline`` alone; both at once
 group the purchases of the scope. In these worlds every deal is in the only
-pipeline and, once :func:`_one_owner` has run, has the same owner, so each
-scope selects every purchase: each world is reported in all four forms and
-compared section by section. The summaries keep a customer's latest purchases,
+pipeline and, once :func:`_one_owner` has run, every deal and contact has the
+same owner, so each scope selects every purchase and every contact: each world
+is reported in all four forms and compared section by section. The summaries
+keep a customer's latest purchases,
 so the worlds also have customers with more purchases in the window than that,
 and purchases at and after the window's end (which the report leaves out).
 The last tests work out scoped figures by hand where the scopes differ.
@@ -52,7 +53,8 @@ def _edges_world(db: Any) -> None:
 
 
 def _one_owner(db: Any) -> None:
-    """Give every deal the owner ann (one Core UPDATE: the triggers move each purchase into her scope)."""
+    """Give every deal and contact the owner ann (Core UPDATEs: the triggers move each purchase into her
+    scope, and the lapsed cadences with ``--owner ann`` are every contact's)."""
     import sqlalchemy as sa
 
     from termcrm.models import schema
@@ -60,6 +62,7 @@ def _one_owner(db: Any) -> None:
     with db.write("owner") as s:
         ann = World(s).user("ann")
         s.connection().execute(sa.update(schema.deal).values(owner_id=ann))
+        s.connection().execute(sa.update(schema.contact).values(owner_id=ann))
 
 
 def _same(a: Any, b: Any) -> None:

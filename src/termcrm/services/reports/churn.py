@@ -9,7 +9,8 @@ contact without one; a purchase is a won deal).
   Listed most recently active first (``--top N``, default 20).
 * **Lapsed cadences**: contacts with a "stay in touch every N days" cadence
   whose last contact (or, never contacted, their creation) is more than N days
-  ago; most overdue first.
+  ago; most overdue first. With ``--owner``, only the contacts that user owns
+  (``--pipeline`` does not narrow them: a contact is in no pipeline).
 * **Churn rate by period**: a customer is *active* in a period when it made a
   purchase or had an interaction in it, counting from its first purchase on.
   Churned in a period = active in the previous period and not in this one;
@@ -400,6 +401,8 @@ def build(session: Session, params: ReportParams) -> Report:
     since_contact = days_between(at(as_of, "as_of"), sa.func.coalesce(c.last_contacted_at, c.created_at))
     overdue = since_contact - c.cadence_days
     cadence_where = [c.archived_at.is_(None), c.cadence_days.is_not(None), c.cadence_days > 0, overdue > 0]
+    if scope.owner is not None:
+        cadence_where.append(c.owner_id == scope.owner)
     cadences = session.execute(
         sa.select(
             c.id,
