@@ -114,18 +114,6 @@ def _bucket_range(column: Any, ends: list[Any], lo: int, hi: int, otherwise: Any
     )
 
 
-def customer_of(owner: Any, contact: Any) -> tuple[Any, Any]:
-    """(kind, id) of the customer a deal or interaction belongs to.
-
-    The customer is the record's company, else its contact's company, else the
-    contact itself; ``owner`` is the deal/interaction table, ``contact`` the
-    contact table joined on ``owner.contact_id``.
-    """
-    company = sa.func.coalesce(owner.c.company_id, contact.c.company_id)
-    kind = sa.case((company.is_not(None), sa.literal("company")), else_=sa.literal("contact"))
-    return kind, sa.func.coalesce(company, owner.c.contact_id)
-
-
 def materialized_cte(session: Any, stmt: Any, name: str) -> Any:
     """``stmt`` as a CTE computed once (``AS MATERIALIZED``) where the engine supports it.
 
