@@ -144,11 +144,10 @@ class Scope:
     """``--owner`` and ``--pipeline``: which purchases count, and the summary that sums them per customer.
 
     ``owner``: the user id of ``--owner`` (None without it). ``events``: conditions on the purchase
-    events (none without a scope). ``summary``: the table
-    holding the per-customer figures of those purchases, ``report_customer_sales`` without a scope
-    and ``report_scope_sales`` for one owner or one pipeline (migration 0007_report_scopes), with
-    the conditions picking its rows; None for an owner and a pipeline at once, whose purchases are
-    grouped instead.
+    events (none without a scope). ``summary``: the table holding the per-customer figures of
+    those purchases, ``report_customer_sales`` without a scope and ``report_scope_sales`` for one
+    owner or one pipeline (migration 0007_report_scopes), with the conditions picking its rows;
+    None for an owner and a pipeline at once, whose purchases are grouped instead.
     """
 
     def __init__(self, session: Session, params: ReportParams) -> None:
